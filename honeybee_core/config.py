@@ -1,0 +1,80 @@
+"""The one settings object: environment variables (prefix HONEYBEE_) or a .env file.
+
+Every field is documented here and in the README (a test keeps the two in step). API keys are
+deliberately not settings: the SDKs read OPENAI_API_KEY / ANTHROPIC_API_KEY themselves, so a key
+never passes through our code, our database or our logs.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from honeybee_core.errors import InputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HONEYBEE_", env_file=".env", extra="ignore")
+
+    db: Path = Field(Path("data/honeybee.duckdb"), description="DuckDB file the app and CLI use.")
+    runs_dir: Path = Field(Path("data/runs"), description="Folder for snapshots and training runs.")
+    corpus_dir: Path = Field(
+        PROJECT_ROOT / "data" / "corpus",
+        description="Materials-science passages for the offline demo and grounded generation.",
+    )
+    auth: Literal["none", "password"] = Field(
+        "none",
+        description="none: pick or type a name; password: accounts from `honeybee users add`.",
+    )
+    filter_rule: str = Field(
+        "mean>=95,min>=90", description="Default verifier filter rule (the paper's)."
+    )
+    instructor_provider: str = Field("offline", description="offline, openai or anthropic.")
+    instructor_model: str = Field("heuristic-v1", description="Model name for the instructor.")
+    verifier_provider: str = Field("offline", description="offline, openai or anthropic.")
+    verifier_model: str = Field("heuristic-v1", description="Model name for the verifier.")
+    evaluator_provider: str = Field("offline", description="offline, openai or anthropic.")
+    evaluator_model: str = Field("heuristic-v1", description="Model name for the evaluator.")
+    concurrency: int = Field(8, ge=1, le=1024, description="Concurrent LLM calls per job.")
+    max_attempts: int = Field(5, ge=1, le=20, description="Attempts per LLM call before giving up.")
+    request_timeout_s: float = Field(60.0, gt=0, description="Timeout of one LLM HTTP request.")
+    prices: dict[str, list[float]] = Field(
+        default_factory=dict,
+        description='Price overrides, JSON: {"model": [usd_per_1M_input, usd_per_1M_output]}.',
+    )
+    demo_items: int = Field(240, ge=0, description="Offline triples seeded into an empty database.")
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _parse_prices(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"HONEYBEE_PRICES is not valid JSON ({exc.msg})") from exc
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning validation errors into one clear sentence."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": ("?",), "msg": str(exc)}
+        name = "HONEYBEE_" + str(first["loc"][0]).upper() if first.get("loc") else "a setting"
+        raise InputError(
+            f"{name} is invalid: {first['msg']}; fix it in the environment or .env."
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (cached; tests build their own with load_settings)."""
+    return load_settings()

@@ -1,0 +1,54 @@
+"""Shared fixtures: a real DuckDB file per test, and a way to run the real `honeybee` CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from honeybee_core.db import open_database
+from honeybee_core.repo import Repository
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "honeybee.duckdb"
+
+
+@pytest.fixture
+def repo(db_path: Path) -> Repository:
+    database = open_database(db_path)
+    yield Repository(database)
+    database.close()
+
+
+def run_cli(*args: str, db: Path | None = None, stdin: str | None = None,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m honeybee_core.cli` in a subprocess, as a user would."""
+    cmd = [sys.executable, "-m", "honeybee_core.cli", *args]
+    if db is not None:
+        cmd += ["--db", str(db)]
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT,
+                          env=full_env, timeout=300)
+
+
+def write_jsonl(path: Path, records: list) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+    return path
+
+
+def triples(n: int, prefix: str = "item") -> list[dict]:
+    return [
+        {"instruction": f"{prefix} {i}: explain the band gap of silicon.",
+         "input": "" if i % 2 else f"Context {i}: Si is an indirect semiconductor.",
+         "output": f"Answer {i}: about 1.12 eV at 300 K."}
+        for i in range(n)
+    ]
