@@ -1,7 +1,7 @@
 """The repository: the only module that holds SQL. Parameters are always bound, never formatted in.
 
-Bulk writes take a pandas DataFrame registered as a view (DuckDB scans it in place), so importing
-52,000 records is one INSERT ... SELECT instead of 52,000 round trips.
+Bulk writes take an Arrow table or pandas DataFrame registered as a view (DuckDB scans it in
+place), so importing 52,000 records is one INSERT ... SELECT instead of 52,000 round trips.
 """
 
 from __future__ import annotations
@@ -31,13 +31,6 @@ class Repository:
         self.db = db
 
     # -- items ----------------------------------------------------------------------------
-    def count_existing(self, ids: list[str]) -> int:
-        cur = self.db.cursor()
-        row = cur.execute(
-            "SELECT count(*) FROM instructions WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]
-        ).fetchall()[0]
-        return int(row[0]) if row else 0
-
     def existing_ids(self, ids: list[str]) -> set[str]:
         cur = self.db.cursor()
         rows = cur.execute(
@@ -45,9 +38,9 @@ class Repository:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def insert_items(self, cur: Any, items: pd.DataFrame) -> int:
+    def insert_items(self, cur: Any, items: Any) -> int:
         """Insert items inside the caller's transaction; existing ids are kept as they are."""
-        with _registered(cur, items[ITEM_COLUMNS]) as view:
+        with _registered(cur, items) as view:
             before = cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0]
             cur.execute(
                 "INSERT INTO instructions (id, stage, topic, task_type, instruction, input, output,"
@@ -58,10 +51,9 @@ class Repository:
             after = cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0]
         return int(after - before)
 
-    def insert_verifier_scores(self, cur: Any, scores: pd.DataFrame) -> int:
+    def insert_verifier_scores(self, cur: Any, scores: Any) -> int:
         """Insert verifier scores inside the caller's transaction; a repeat score is ignored."""
-        cols = ["instruction_id", "verifier", "rubric_version", *SCORE_COLUMNS, "rationale"]
-        with _registered(cur, scores[cols]) as view:
+        with _registered(cur, scores) as view:
             before = cur.execute("SELECT count(*) FROM verifier_scores").fetchall()[0][0]
             cur.execute(
                 "INSERT INTO verifier_scores (instruction_id, verifier, rubric_version, accuracy,"

@@ -1,0 +1,42 @@
+"""Data: import instruction triples, verifier results or expert ratings; export a selection."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from honeybee_core import io as hio
+from pages.common import attempt, repo
+
+st.title("Data")
+store = repo()
+
+st.subheader("Import")
+kind = st.radio("What the file holds", ["Instruction triples", "Verifier results",
+                "Expert ratings"], horizontal=True, key="import_kind")
+upload = st.file_uploader("Alpaca JSON, JSONL, CSV or Parquet", key="import_file",
+                          type=["json", "jsonl", "ndjson", "csv", "parquet"])
+verifier = st.text_input("Verifier name", "imported", key="import_verifier",
+                         disabled=kind != "Verifier results")
+if upload is not None and st.button("Import", key="import_go", type="primary"):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / upload.name
+        path.write_bytes(upload.getvalue())
+        if kind == "Expert ratings":
+            result = attempt(lambda: hio.import_ratings(store, path))
+        else:
+            fmt = "verifier" if kind == "Verifier results" else "auto"
+            result = attempt(lambda: hio.import_file(store, path, fmt, verifier=verifier))
+    if result is not None:
+        st.success(", ".join(f"{k}: {v}" for k, v in result.as_dict().items() if k != "path"))
+
+st.subheader("Export")
+fmt = st.selectbox("Format", ["jsonl", "alpaca", "parquet"], key="export_format")
+approved = st.checkbox("Approved items only", key="export_approved")
+if st.button("Prepare download", key="export_go"):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / ("honeybee." + {"alpaca": "json"}.get(fmt, fmt))
+        result = attempt(lambda: hio.export_items(store, out, fmt, approved=approved))
+        if result is not None:
+            st.download_button(f"Download {result.items} items", out.read_bytes(),
+                               file_name=out.name, key="export_download")
