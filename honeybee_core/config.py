@@ -8,12 +8,13 @@ never passes through our code, our database or our logs.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from honeybee_core.errors import InputError
 
@@ -66,12 +67,15 @@ def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment, turning validation errors into one clear sentence."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
-    except ValueError as exc:
-        first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": ("?",), "msg": str(exc)}
-        name = "HONEYBEE_" + str(first["loc"][0]).upper() if first.get("loc") else "a setting"
-        raise InputError(
-            f"{name} is invalid: {first['msg']}; fix it in the environment or .env."
-        ) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field, problem = str(first["loc"][0]) if first["loc"] else "?", first["msg"]
+    except SettingsError as exc:  # raised before validation, e.g. a JSON value that isn't JSON
+        match = re.search(r'field "(\w+)"', str(exc))
+        field, problem = (match.group(1) if match else "?"), "it is not valid JSON"
+    raise InputError(
+        f"HONEYBEE_{field.upper()} is invalid: {problem}; fix it in the environment or .env."
+    )
 
 
 @lru_cache(maxsize=1)
