@@ -1,0 +1,1 @@
+"""Instructor, Verifier, Evaluator, feedback: prompts, requests, jobs, dedup, curation."""
