@@ -16,7 +16,7 @@ import typer
 from honeybee_core import io as hio
 from honeybee_core.config import get_settings
 from honeybee_core.db import open_database
-from honeybee_core.errors import HoneybeeError
+from honeybee_core.errors import HoneybeeError, InputError
 from honeybee_core.repo import Repository
 
 app = typer.Typer(
@@ -42,10 +42,139 @@ def emit(payload: dict[str, Any], as_json: bool, human: str) -> None:
 
 
 @app.command()
-def init(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Create or migrate the database."""
+def init(
+    demo: Annotated[bool, typer.Option("--demo", help="Seed the offline demo if empty.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create or migrate the database; --demo seeds an offline demo set into an empty one."""
     repo = open_repo(db)
-    emit({"db": repo.db.path, **repo.stats()}, as_json, f"Database ready at {repo.db.path}.")
+    seeded = None
+    if demo:
+        from honeybee_core.demo import seed_demo  # pulls in the pipeline; only when asked
+
+        seeded = seed_demo(repo)
+    note = f" Seeded the offline demo: {seeded}." if seeded else ""
+    emit({"db": repo.db.path, "demo": seeded, **repo.stats()}, as_json,
+         f"Database ready at {repo.db.path}.{note}")
+
+
+ProviderOption = Annotated[str, typer.Option(help="offline, openai or anthropic.")]
+ModelOption = Annotated[str | None, typer.Option(help="Model name (default from settings).")]
+ConcurrencyOption = Annotated[int | None, typer.Option(help="Concurrent calls.")]
+BatchOption = Annotated[bool, typer.Option("--batch", help="Use the provider's batch API.")]
+
+
+def _progress(as_json: bool):
+    """A one-line progress printer on stderr (stdout stays clean for --json)."""
+    def show(state: dict[str, Any]) -> None:
+        if not as_json:
+            typer.echo(f"\r{state['done']}/{state['total']} calls, ${state['cost_usd']:.4f}",
+                       err=True, nl=False)
+    return show
+
+
+@app.command()
+def generate(
+    n: Annotated[int, typer.Option("--n", help="Number of triples to generate.")],
+    provider: ProviderOption = "",
+    model: ModelOption = None,
+    stage: Annotated[int, typer.Option(help="Stage of the new items.")] = 1,
+    topic: Annotated[list[str] | None, typer.Option(help="Topic (repeatable).")] = None,
+    task_type: Annotated[list[str] | None, typer.Option(help="Task type (repeatable).")] = None,
+    grounded: Annotated[Path | None, typer.Option(help="Passages file: each passage becomes "
+                                                  "the input of its triples.")] = None,
+    per_call: Annotated[int, typer.Option(help="Triples asked for per call.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the topic/task plan.")] = 0,
+    concurrency: ConcurrencyOption = None,
+    batch: BatchOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask the Instructor for triples; re-running the same command resumes a killed job."""
+    from honeybee_core.pipeline import jobs
+    from honeybee_core.pipeline.instructor import GenerateParams
+
+    settings = get_settings()
+    name = provider or settings.instructor_provider
+    params = GenerateParams(
+        n=n, provider=name, model=model or _default_model(name, settings.instructor_model),
+        stage=stage, topics=tuple(topic or ()), task_types=tuple(task_type or ()),
+        grounded=str(grounded) if grounded else None, per_call=per_call, seed=seed,
+        concurrency=concurrency or settings.concurrency, batch=batch,
+    )
+    params.check()
+    outcome = jobs.run_generate(open_repo(db), params, on_progress=_progress(as_json))
+    emit(outcome.as_dict(), as_json,
+         f"\nJob {outcome.job_id} {outcome.status}: {outcome.new_items} new items, "
+         f"{outcome.duplicates} near-duplicates, {outcome.failed} failed calls, "
+         f"${outcome.cost_usd:.4f}.")
+
+
+@app.command()
+def verify(
+    provider: ProviderOption = "",
+    model: ModelOption = None,
+    limit: Annotated[int | None, typer.Option(help="Score at most this many items.")] = None,
+    concurrency: ConcurrencyOption = None,
+    batch: BatchOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score the items this verifier has not scored yet."""
+    from honeybee_core.pipeline import jobs
+
+    settings = get_settings()
+    name = provider or settings.verifier_provider
+    params = jobs.VerifyParams(
+        provider=name, model=model or _default_model(name, settings.verifier_model),
+        limit=limit, concurrency=concurrency or settings.concurrency, batch=batch,
+    )
+    outcome = jobs.run_verify(open_repo(db), params, on_progress=_progress(as_json))
+    emit(outcome.as_dict(), as_json,
+         f"\nJob {outcome.job_id} {outcome.status}: {outcome.scored} items scored, "
+         f"{outcome.failed} failed, ${outcome.cost_usd:.4f}.")
+
+
+@app.command()
+def agreement(
+    verifier: Annotated[str | None, typer.Option(help="Only this verifier.")] = None,
+    annotator: Annotated[str | None, typer.Option(help="Only this reviewer.")] = None,
+    stage: Annotated[int | None, typer.Option(help="Only items of this stage.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only items of this topic.")] = None,
+    blind_only: Annotated[bool, typer.Option("--blind-only", help="Only blind ratings.")]
+    = False,
+    rule: Annotated[str | None, typer.Option(help="Filter rule to score against expert "
+                                             "approvals (default from settings).")] = None,
+    bootstrap: Annotated[bool, typer.Option("--bootstrap", help="Bootstrap CIs (1,000 "
+                                            "resamples) instead of Fisher z.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verifier vs experts, experts vs each other, and the filter rule against approvals."""
+    from honeybee_core import audit
+
+    result = audit.report(
+        open_repo(db),
+        audit.AuditFilters(verifier, annotator, stage, topic, blind_only),
+        rule=rule or get_settings().filter_rule, ci="bootstrap" if bootstrap else "fisher",
+    )
+    lines = [f"{result['counts']['items']} items, {result['counts']['reviewers']} reviewers, "
+             f"{result['counts']['verifiers']} verifiers (paper: 0.6-0.8)"]
+    for row in result["verifier_vs_experts"]:
+        if row["status"] == "ok":
+            lines.append(f"{row['dimension']:>15} {row['method']:>8}: {row['estimate']:.3f} "
+                         f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] n={row['n']}")
+        else:
+            lines.append(f"{row['dimension']:>15} {row['method']:>8}: {row['message']}")
+    emit(result, as_json, "\n".join(lines))
+
+
+def _default_model(provider: str, configured: str) -> str:
+    """The configured model, unless it is the offline one and a real provider was chosen."""
+    if provider != "offline" and configured == "heuristic-v1":
+        raise InputError(f"Name a model for --provider {provider}, e.g. --model gpt-4o-mini.")
+    return configured
 
 
 @app.command("import")

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from honeybee_core.db import Database
@@ -178,6 +180,415 @@ class Repository:
             for name in names
         }
 
+    # -- jobs ------------------------------------------------------------------------------
+    def create_job(self, job_id: str, kind: str, params: str, created_by: str | None) -> None:
+        self.db.cursor().execute(
+            "INSERT INTO jobs (id, kind, params, status, created_by) VALUES (?, ?, ?, 'queued', ?)",
+            [job_id, kind, params, created_by],
+        ).fetchall()
+
+    def unfinished_job(self, kind: str, params: str) -> str | None:
+        """The latest job of this kind with these exact params that never finished (to resume)."""
+        rows = self.db.cursor().execute(
+            "SELECT id FROM jobs WHERE kind = ? AND params = ? AND status NOT IN"
+            " ('finished', 'cancelled') ORDER BY created_at DESC LIMIT 1",
+            [kind, params],
+        ).fetchall()
+        return rows[0][0] if rows else None
+
+    def update_job(self, job_id: str, cur: Any = None, **fields: Any) -> None:
+        """Set job columns (a whitelist) and the heartbeat; inside cur's transaction if given."""
+        allowed = {"status", "progress_done", "progress_total", "cost_usd", "batch_ids", "error",
+                   "started_at", "finished_at"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"not job columns: {sorted(unknown)}")
+        names = sorted(fields)
+        assignments = ", ".join(f"{name} = ?" for name in names)  # names from the whitelist
+        (cur or self.db.cursor()).execute(
+            "UPDATE jobs SET " + assignments + ", heartbeat_at = now()::TIMESTAMP WHERE id = ?",
+            [*(fields[n] for n in names), job_id],
+        ).fetchall()
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        frame = self.db.cursor().execute("SELECT * FROM jobs WHERE id = ?", [job_id]).df()
+        return frame.to_dict("records")[0] if len(frame) else None
+
+    def jobs(self, limit: int = 20, kind: str | None = None) -> pd.DataFrame:
+        return self.db.cursor().execute(
+            "SELECT id, kind, status, progress_done, progress_total, cost_usd, error, created_by,"
+            " created_at, started_at, finished_at, heartbeat_at FROM jobs"
+            " WHERE (? IS NULL OR kind = ?) ORDER BY created_at DESC LIMIT ?",
+            [kind, kind, limit],
+        ).df()
+
+    # -- LLM call log ----------------------------------------------------------------------
+    def record_llm_call(self, row: dict[str, Any]) -> None:
+        cols = ["id", "provider", "model", "request_hash", "purpose", "request", "raw_response",
+                "parsed", "ok", "error", "input_tokens", "output_tokens", "cost_usd",
+                "latency_ms", "attempt", "batch", "job_id"]
+        self.db.cursor().execute(
+            "INSERT INTO llm_calls (" + ", ".join(cols) + ") VALUES ("
+            + ", ".join("?" for _ in cols) + ")",
+            [row.get(c) for c in cols],
+        ).fetchall()
+
+    def cached_llm_call(self, provider: str, model: str, request_hash: str) -> dict | None:
+        frame = self.db.cursor().execute(
+            "SELECT * FROM llm_calls WHERE provider = ? AND model = ? AND request_hash = ?"
+            " AND ok ORDER BY created_at DESC LIMIT 1",
+            [provider, model, request_hash],
+        ).df()
+        return frame.to_dict("records")[0] if len(frame) else None
+
+    def llm_call_totals(self, job_id: str | None = None) -> dict[str, Any]:
+        rows = self.db.cursor().execute(
+            "SELECT count(*), count(*) FILTER (WHERE ok), coalesce(sum(cost_usd), 0),"
+            " coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0)"
+            " FROM llm_calls WHERE (? IS NULL OR job_id = ?)",
+            [job_id, job_id],
+        ).fetchall()[0]
+        return dict(zip(["calls", "ok_calls", "cost_usd", "input_tokens", "output_tokens"],
+                        rows, strict=True))
+
+    # -- generation and verification -------------------------------------------------------
+    def kept_instructions(self) -> list[tuple[str, str]]:
+        """(id, instruction) of every item that is not a near-duplicate, oldest first."""
+        return self.db.cursor().execute(
+            "SELECT id, instruction FROM instructions WHERE duplicate_of IS NULL"
+            " ORDER BY created_at, id"
+        ).fetchall()
+
+    def insert_generated(self, cur: Any, rows: list[dict[str, Any]]) -> int:
+        """Insert generated items (with job and near-duplicate flags); existing ids are kept."""
+        cols = [*ITEM_COLUMNS, "job_id", "duplicate_of"]
+        before = cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0]
+        cur.executemany(
+            "INSERT INTO instructions (" + ", ".join(cols) + ") VALUES ("
+            + ", ".join("?" for _ in cols) + ") ON CONFLICT (id) DO NOTHING",
+            [[row.get(c) for c in cols] for row in rows],
+        )
+        return int(cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0] - before)
+
+    def items_to_verify(self, verifier: str, rubric_version: str,
+                        limit: int | None = None) -> pd.DataFrame:
+        """Items this verifier (with this rubric) has not scored; near-duplicates are skipped."""
+        return self.db.cursor().execute(
+            "SELECT i.id, i.instruction, i.input, i.output FROM instructions i"
+            " WHERE i.duplicate_of IS NULL AND NOT EXISTS (SELECT 1 FROM verifier_scores v"
+            " WHERE v.instruction_id = i.id AND v.verifier = ? AND v.rubric_version = ?)"
+            " ORDER BY i.created_at, i.id LIMIT ?",
+            [verifier, rubric_version, limit if limit is not None else 2**62],
+        ).df()
+
+    def count_to_verify(self, verifier: str, rubric_version: str) -> int:
+        return int(self.db.cursor().execute(
+            "SELECT count(*) FROM instructions i WHERE i.duplicate_of IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM verifier_scores v WHERE v.instruction_id = i.id"
+            " AND v.verifier = ? AND v.rubric_version = ?)",
+            [verifier, rubric_version],
+        ).fetchall()[0][0])
+
+    def insert_verifier_score(self, cur: Any, row: dict[str, Any]) -> None:
+        cols = ["instruction_id", "verifier", "rubric_version", *SCORE_COLUMNS, "rationale",
+                "raw_response"]
+        cur.execute(
+            "INSERT INTO verifier_scores (" + ", ".join(cols) + ") VALUES ("
+            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
+            [row.get(c) for c in cols],
+        ).fetchall()
+
+
+    # -- review and explore (issue 4: users, queue, ratings, decisions, explore) -----------------
+    def annotator(self, name: str) -> dict[str, Any] | None:
+        rows = self.db.cursor().execute(
+            "SELECT name, role, password_hash FROM annotators WHERE name = ?", [name]
+        ).fetchall()
+        return dict(zip(("name", "role", "password_hash"), rows[0], strict=True)) if rows else None
+
+    def annotators(self) -> pd.DataFrame:
+        return self.db.cursor().execute(
+            "SELECT name, role, password_hash IS NOT NULL AS has_password, created_at"
+            " FROM annotators ORDER BY name"
+        ).df()
+
+    def upsert_annotator(self, cur: Any, name: str, role: str, password_hash: str | None) -> bool:
+        """Create the annotator or set its role (and hash, when given); True when created."""
+        existed = cur.execute("SELECT count(*) FROM annotators WHERE name = ?", [name]).fetchall()
+        cur.execute(
+            "INSERT INTO annotators (name, role, password_hash) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET role = excluded.role,"
+            " password_hash = coalesce(excluded.password_hash, annotators.password_hash)",
+            [name, role, password_hash],
+        ).fetchall()
+        return existed[0][0] == 0
+
+    def filter_options(self) -> dict[str, list[Any]]:
+        """Distinct stages, topics, task types, sources and verifiers, for filter widgets."""
+        cur = self.db.cursor()
+        out: dict[str, list[Any]] = {}
+        for key, column in (("stages", "stage"), ("topics", "topic"),
+                            ("task_types", "task_type"), ("sources", "source")):
+            out[key] = [r[0] for r in cur.execute(  # column names come from this fixed list
+                "SELECT DISTINCT " + column + " FROM instructions WHERE " + column
+                + " IS NOT NULL ORDER BY 1").fetchall()]
+        out["verifiers"] = [r[0] for r in cur.execute(
+            "SELECT DISTINCT verifier FROM verifier_scores ORDER BY 1").fetchall()]
+        return out
+
+    def review_queue(
+        self, annotator: str, seed: str, where: ItemWhere, offset: int, limit: int,
+        n_strata: int = 10,
+    ) -> tuple[pd.DataFrame, int]:
+        """(id, stratum, verifier_mean, skipped) rows of the annotator's queue, and its length.
+
+        Strata are equal-width bands of the verifier's mean over the filtered items (unscored
+        items form one more band); turns are a per-seed shuffle inside each band. Both are
+        computed over every filtered item, rated or not, so rating one item never reorders the
+        rest. Unrated items come in turn order, round-robin across bands; skipped items last.
+        """
+        cte, params = _scored_items(where)
+        sql = (
+            cte + ", bounds AS (SELECT min(vmean) AS lo, max(vmean) AS hi FROM pool),"
+            " ranked AS (SELECT p.id, p.vmean, CASE WHEN p.vmean IS NULL THEN ?"
+            " WHEN b.hi = b.lo THEN 0 ELSE least(? - 1,"
+            " floor((p.vmean - b.lo) / (b.hi - b.lo) * ?))::INTEGER END AS stratum"
+            " FROM pool p, bounds b),"
+            " ordered AS (SELECT id, vmean, stratum, row_number() OVER"
+            " (PARTITION BY stratum ORDER BY hash(id, ?), id) AS turn FROM ranked),"
+            " queue AS (SELECT o.id, o.stratum, o.vmean AS verifier_mean,"
+            " coalesce(r.verdict = 'skip', false) AS skipped, o.turn, r.updated_at"
+            " FROM ordered o LEFT JOIN expert_ratings r"
+            " ON r.instruction_id = o.id AND r.annotator = ?"
+            " WHERE r.instruction_id IS NULL OR r.verdict = 'skip')"
+            " SELECT id, stratum, verifier_mean, skipped, count(*) OVER () AS total FROM queue"
+            " ORDER BY skipped, CASE WHEN skipped THEN updated_at END, turn, stratum, id"
+            " LIMIT ? OFFSET ?"
+        )
+        base = [*params, n_strata, n_strata, n_strata, seed, annotator]
+        frame = self.db.cursor().execute(sql, [*base, limit, offset]).df()
+        if frame.empty and offset > 0:  # past the end: ask again from the start for the length
+            total = self.db.cursor().execute(sql, [*base, 1, 0]).df()["total"]
+            return frame.drop(columns="total"), int(total.iloc[0]) if len(total) else 0
+        total = int(frame["total"].iloc[0]) if len(frame) else 0
+        return frame.drop(columns="total"), total
+
+    def review_progress(self, annotator: str, where: ItemWhere) -> tuple[int, int]:
+        """(rated, remaining) for the annotator among the filtered items; a skip is remaining."""
+        cte, params = _scored_items(where)
+        row = self.db.cursor().execute(
+            cte + " SELECT count(r.instruction_id) FILTER (WHERE r.verdict IS DISTINCT FROM"
+            " 'skip'), count(*) FILTER (WHERE r.instruction_id IS NULL OR r.verdict = 'skip')"
+            " FROM pool p LEFT JOIN expert_ratings r"
+            " ON r.instruction_id = p.id AND r.annotator = ?",
+            [*params, annotator],
+        ).fetchall()[0]
+        return int(row[0]), int(row[1])
+
+    def rating_of(self, item_id: str, annotator: str) -> dict[str, Any] | None:
+        frame = self.db.cursor().execute(
+            "SELECT instruction_id, annotator, accuracy, relevance, completeness, reasonableness,"
+            " verdict, comment, blind, created_at, updated_at FROM expert_ratings"
+            " WHERE instruction_id = ? AND annotator = ?",
+            [item_id, annotator],
+        ).df()
+        return _first_record(frame)
+
+    def save_rating(self, cur: Any, item_id: str, annotator: str, row: dict[str, Any]) -> None:
+        """Insert or update one (item, annotator) rating; created_at stays, updated_at moves."""
+        values = [row[c] for c in (*SCORE_COLUMNS, "verdict", "comment", "blind")]
+        cur.execute(
+            "INSERT INTO expert_ratings (instruction_id, annotator, accuracy, relevance,"
+            " completeness, reasonableness, verdict, comment, blind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instruction_id, annotator)"
+            " DO UPDATE SET accuracy = excluded.accuracy, relevance = excluded.relevance,"
+            " completeness = excluded.completeness, reasonableness = excluded.reasonableness,"
+            " verdict = excluded.verdict, comment = excluded.comment, blind = excluded.blind,"
+            " updated_at = now()::TIMESTAMP",
+            [item_id, annotator, *values],
+        ).fetchall()
+
+    def ratings_by(self, annotator: str, limit: int) -> pd.DataFrame:
+        """The annotator's ratings, latest first, with the start of each instruction."""
+        return self.db.cursor().execute(
+            "SELECT r.instruction_id, left(i.instruction, 120) AS instruction, r.verdict,"
+            " r.accuracy, r.relevance, r.completeness, r.reasonableness, r.blind, r.updated_at"
+            " FROM expert_ratings r JOIN instructions i ON i.id = r.instruction_id"
+            " WHERE r.annotator = ? ORDER BY r.updated_at DESC, r.instruction_id LIMIT ?",
+            [annotator, limit],
+        ).df()
+
+    def item(self, item_id: str) -> dict[str, Any] | None:
+        return _first_record(self.db.cursor().execute(
+            "SELECT * FROM instructions WHERE id = ?", [item_id]).df())
+
+    def item_verifier_scores(self, item_id: str) -> pd.DataFrame:
+        return self.db.cursor().execute(
+            "SELECT verifier, rubric_version, accuracy, relevance, completeness, reasonableness,"
+            " rationale, created_at FROM verifier_scores WHERE instruction_id = ?"
+            " ORDER BY verifier, rubric_version", [item_id]).df()
+
+    def item_ratings(self, item_id: str) -> pd.DataFrame:
+        return self.db.cursor().execute(
+            "SELECT annotator, accuracy, relevance, completeness, reasonableness, verdict,"
+            " comment, blind, created_at, updated_at FROM expert_ratings"
+            " WHERE instruction_id = ? ORDER BY annotator", [item_id]).df()
+
+    def item_decisions(self, item_id: str) -> pd.DataFrame:
+        """Every decision on the item, latest first (the first row is the one in force)."""
+        return self.db.cursor().execute(
+            "SELECT decision, decided_by, reason, rule, created_at FROM decisions"
+            " WHERE instruction_id = ? ORDER BY id DESC", [item_id]).df()
+
+    def item_scores(
+        self, cur: Any, verifier: str | None, undecided_only: bool
+    ) -> tuple[list[str], np.ndarray]:
+        """Ids and (n, 4) verifier scores (mean over verifiers unless one is named) of scored
+        items, optionally only those with no decision in force; in cur's transaction."""
+        frame = cur.execute(
+            "SELECT v.instruction_id, avg(v.accuracy), avg(v.relevance), avg(v.completeness),"
+            " avg(v.reasonableness) FROM verifier_scores v"
+            " WHERE (?::VARCHAR IS NULL OR v.verifier = ?::VARCHAR) AND (NOT ? OR NOT EXISTS"
+            " (SELECT 1 FROM current_decisions d WHERE d.instruction_id = v.instruction_id))"
+            " GROUP BY v.instruction_id ORDER BY v.instruction_id",
+            [verifier, verifier, undecided_only],
+        ).fetchnumpy()
+        ids = frame["instruction_id"].tolist()
+        scores = np.column_stack([np.asarray(frame[k], dtype=float) for k in list(frame)[1:]]) \
+            if ids else np.empty((0, 4))
+        return ids, scores
+
+    def explore(
+        self, where: ItemWhere, search: str | None, ranges: dict[str, tuple[float, float]],
+        rated: bool | None, decision: str | None, sort: str, descending: bool, offset: int,
+        limit: int,
+    ) -> tuple[pd.DataFrame, int]:
+        """One page of the item table, filtered and sorted by DuckDB, and the filtered total."""
+        if sort not in EXPLORE_SORT_COLUMNS:
+            raise ValueError(f"not a sortable column: {sort}")
+        cte, params = _scored_items(where, extra=_EXPLORE_ITEM_COLUMNS)
+        search_sql, outer, more = "", [], []
+        if search:
+            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            search_sql = " WHERE " + " OR ".join(
+                f"p.{c} ILIKE ? ESCAPE '\\'" for c in ("instruction", "input", "output"))
+            more += [pattern + "%"] * 3
+        for column, (low, high) in ranges.items():
+            if column not in (*SCORE_COLUMNS, "verifier_mean"):
+                raise ValueError(f"not a score column: {column}")
+            outer.append(column + " BETWEEN ? AND ?")  # names from the check above
+            more += [low, high]
+        if rated is not None:
+            outer.append("n_ratings > 0" if rated else "n_ratings = 0")
+        if decision is not None:
+            outer.append("decision = ?")
+            more.append(decision)
+        sql = (
+            cte + ", er AS (SELECT instruction_id, count(*) AS n_ratings,"
+            " avg((accuracy + relevance + completeness + reasonableness) / 4) AS expert_mean"
+            " FROM expert_ratings WHERE verdict IS DISTINCT FROM 'skip' GROUP BY instruction_id),"
+            " base AS (SELECT p.id, p.stage, p.topic, p.task_type, p.source,"
+            " left(p.instruction, 200) AS instruction, p.accuracy, p.relevance, p.completeness,"
+            " p.reasonableness, p.vmean AS verifier_mean, coalesce(er.n_ratings, 0) AS n_ratings,"
+            " er.expert_mean, coalesce(d.decision, 'undecided') AS decision, p.created_at"
+            " FROM pool p LEFT JOIN er ON er.instruction_id = p.id"
+            " LEFT JOIN current_decisions d ON d.instruction_id = p.id" + search_sql + ")"
+            " SELECT *, count(*) OVER () AS total FROM base"
+            + (" WHERE " + " AND ".join(outer) if outer else "")
+            + " ORDER BY " + sort + (" DESC" if descending else " ASC")
+            + " NULLS LAST, id LIMIT ? OFFSET ?"
+        )
+        frame = self.db.cursor().execute(sql, [*params, *more, limit, offset]).df()
+        if frame.empty and offset > 0:
+            again = self.db.cursor().execute(sql, [*params, *more, 1, 0]).df()
+            return frame.drop(columns="total"), int(again["total"].iloc[0]) if len(again) else 0
+        return frame.drop(columns="total"), int(frame["total"].iloc[0]) if len(frame) else 0
+
+    def reviewer_progress(self) -> pd.DataFrame:
+        """Per annotator: role, rated (skips excluded), skipped, flagged, last activity."""
+        return self.db.cursor().execute(
+            "SELECT a.name AS annotator, a.role,"
+            " count(r.instruction_id) FILTER (WHERE r.verdict IS DISTINCT FROM 'skip') AS rated,"
+            " count(r.instruction_id) FILTER (WHERE r.verdict = 'skip') AS skipped,"
+            " count(r.instruction_id) FILTER (WHERE r.verdict = 'flag') AS flagged,"
+            " max(r.updated_at) AS last_active"
+            " FROM annotators a LEFT JOIN expert_ratings r ON r.annotator = a.name"
+            " GROUP BY a.name, a.role ORDER BY rated DESC, a.name"
+        ).df()
+
+    def latest_training_runs(self, limit: int) -> pd.DataFrame:
+        return self.db.cursor().execute(
+            "SELECT id, snapshot_id, stage, base_model, status, step, max_steps, created_by,"
+            " started_at, finished_at FROM training_runs ORDER BY started_at DESC LIMIT ?",
+            [limit],
+        ).df()
+    # -- agreement -------------------------------------------------------------------------
+    def agreement_frames(
+        self, verifier: str | None = None, annotator: str | None = None,
+        stage: int | None = None, topic: str | None = None, blind_only: bool = False,
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(verifier scores, expert ratings, expert verdicts) on the items that match the filters.
+
+        Only items with both a verifier score and an expert rating take part. Each verifier
+        contributes its newest rubric version.
+        """
+        cur = self.db.cursor()
+        item_filter = (
+            " AND (?::INTEGER IS NULL OR i.stage = ?) AND (?::VARCHAR IS NULL OR i.topic = ?)"
+        )
+        item_args = [stage, stage, topic, topic]
+        expert_filter = " AND (?::VARCHAR IS NULL OR r.annotator = ?) AND (NOT ? OR r.blind)"
+        expert_args = [annotator, annotator, blind_only]
+        scores = cur.execute(
+            "SELECT v.instruction_id AS item_id, v.verifier, v.accuracy, v.relevance,"
+            " v.completeness, v.reasonableness FROM verifier_scores v"
+            " JOIN instructions i ON i.id = v.instruction_id"
+            " WHERE (?::VARCHAR IS NULL OR v.verifier = ?)" + item_filter
+            + " AND EXISTS (SELECT 1 FROM expert_ratings r WHERE r.instruction_id = i.id"
+            + expert_filter + ")"
+            " QUALIFY row_number() OVER (PARTITION BY v.instruction_id, v.verifier"
+            " ORDER BY v.created_at DESC, v.rubric_version DESC) = 1"
+            " ORDER BY item_id, v.verifier",  # a fixed order gives bit-identical statistics
+            [verifier, verifier, *item_args, *expert_args],
+        ).df()
+        ratings = cur.execute(
+            "SELECT r.instruction_id AS item_id, r.annotator AS reviewer, r.accuracy,"
+            " r.relevance, r.completeness, r.reasonableness, r.blind, r.verdict"
+            " FROM expert_ratings r JOIN instructions i ON i.id = r.instruction_id"
+            " WHERE r.accuracy IS NOT NULL" + item_filter + expert_filter  # skips hold no scores
+            + " AND EXISTS (SELECT 1 FROM verifier_scores v WHERE v.instruction_id = i.id"
+            " AND (?::VARCHAR IS NULL OR v.verifier = ?)) ORDER BY item_id, reviewer",
+            [*item_args, *expert_args, verifier, verifier],
+        ).df()
+        verdicts = ratings[["item_id", "reviewer", "verdict"]]
+        return scores, ratings.drop(columns=["verdict"]), verdicts
+
+    def verifier_names(self) -> list[str]:
+        return [r[0] for r in self.db.cursor().execute(
+            "SELECT DISTINCT verifier FROM verifier_scores ORDER BY verifier").fetchall()]
+
+    def annotator_names(self) -> list[str]:
+        return [r[0] for r in self.db.cursor().execute(
+            "SELECT DISTINCT annotator FROM expert_ratings ORDER BY annotator").fetchall()]
+
+    def topics_present(self) -> list[str]:
+        return [r[0] for r in self.db.cursor().execute(
+            "SELECT DISTINCT topic FROM instructions WHERE topic IS NOT NULL ORDER BY topic"
+        ).fetchall()]
+
+    def stages_present(self) -> list[int]:
+        return [int(r[0]) for r in self.db.cursor().execute(
+            "SELECT DISTINCT stage FROM instructions ORDER BY stage").fetchall()]
+
+    def ratings_fingerprint(self) -> tuple[int, str]:
+        """Changes whenever a rating or a verifier score is added or edited (for live refresh)."""
+        row = self.db.cursor().execute(
+            "SELECT (SELECT count(*) FROM expert_ratings) + (SELECT count(*) FROM verifier_scores),"
+            " greatest((SELECT max(updated_at) FROM expert_ratings),"
+            " (SELECT max(created_at) FROM verifier_scores))::VARCHAR"
+        ).fetchall()[0]
+        return int(row[0]), str(row[1])
+
 
 # DuckDB 2 keeps a result open until it is read to the end, so reads here use fetchall().
 
@@ -198,3 +609,56 @@ def _registered(cur: Any, frame: pd.DataFrame) -> Iterator[str]:
 def _identifier(name: str) -> str:
     """Quote a table name that came from information_schema (never from a user)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+# -- review and explore helpers (issue 4) --------------------------------------------------------
+EXPLORE_SORT_COLUMNS = (
+    "created_at", "id", "stage", "topic", "task_type", "source", "verifier_mean", *SCORE_COLUMNS,
+    "n_ratings", "expert_mean", "decision",
+)
+
+
+@dataclass(frozen=True)
+class ItemWhere:
+    """Item filters shared by the review queue and the explore table (empty = no filter)."""
+
+    stages: tuple[int, ...] = ()
+    topics: tuple[str, ...] = ()
+    task_types: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    verifier: str | None = None
+
+
+_EXPLORE_ITEM_COLUMNS = (
+    "stage", "topic", "task_type", "source", "instruction", "input", "output", "created_at",
+)
+
+
+def _scored_items(where: ItemWhere, extra: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
+    """`WITH vs AS (...), pool AS (...)`: filtered items with their verifier scores (the mean
+    over verifiers, or the named verifier's; with a verifier named only items it scored)."""
+    clauses, params = [], []
+    for column, values in (("stage", where.stages), ("topic", where.topics),
+                           ("task_type", where.task_types), ("source", where.sources)):
+        if values:
+            clauses.append("list_contains(?, i." + column + ")")  # names from this fixed list
+            params.append(list(values))
+    join = "JOIN" if where.verifier else "LEFT JOIN"
+    # only the columns a caller needs: the queue's pool is read twice and may be materialised
+    more = "".join(", i." + c for c in extra)  # names from fixed tuples in this module
+    sql = (
+        "WITH vs AS (SELECT instruction_id, avg(accuracy) AS accuracy, avg(relevance) AS relevance,"
+        " avg(completeness) AS completeness, avg(reasonableness) AS reasonableness"
+        " FROM verifier_scores WHERE ?::VARCHAR IS NULL OR verifier = ?::VARCHAR"
+        " GROUP BY instruction_id),"
+        " pool AS (SELECT i.id" + more + ", vs.accuracy, vs.relevance, vs.completeness,"
+        " vs.reasonableness,"
+        " (vs.accuracy + vs.relevance + vs.completeness + vs.reasonableness) / 4 AS vmean"
+        " FROM instructions i " + join + " vs ON vs.instruction_id = i.id"
+        + (" WHERE " + " AND ".join(clauses) if clauses else "") + ")"
+    )
+    return sql, [where.verifier, where.verifier, *params]
+
+
+def _first_record(frame: pd.DataFrame) -> dict[str, Any] | None:
+    return frame.to_dict("records")[0] if len(frame) else None

@@ -1,0 +1,69 @@
+"""Verifier/expert agreement over the database: the numbers the CLI prints and the page shows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from honeybee_core import agreement
+from honeybee_core.repo import Repository
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    verifier: str | None = None
+    annotator: str | None = None
+    stage: int | None = None
+    topic: str | None = None
+    blind_only: bool = False
+
+
+def expert_approvals(verdicts: pd.DataFrame) -> dict[str, bool]:
+    """Per item, the experts' majority of approve vs reject verdicts (ties and skips: no call)."""
+    votes = verdicts[verdicts["verdict"].isin(["approve", "reject"])]
+    if votes.empty:
+        return {}
+    tally = votes.assign(up=votes["verdict"].eq("approve").astype(int) * 2 - 1)
+    net = tally.groupby("item_id")["up"].sum()
+    return {item: bool(value > 0) for item, value in net.items() if value != 0}
+
+
+def load_inputs(repo: Repository, filters: AuditFilters) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                   dict[str, bool]]:
+    scores, ratings, verdicts = repo.agreement_frames(**asdict(filters))
+    return scores, ratings, expert_approvals(verdicts)
+
+
+def report(repo: Repository, filters: AuditFilters | None = None, *, rule: str | None = None,
+           ci: str = "fisher", n_boot: int = 1000, target_width: float = 0.2,
+           min_recall: float = 0.8) -> dict[str, Any]:
+    """The full agreement report (see agreement.full_report) with the filters echoed back."""
+    filters = filters or AuditFilters()
+    scores, ratings, approvals = load_inputs(repo, filters)
+    result = agreement.full_report(
+        scores, ratings, approvals=approvals, rule=rule, ci=ci, n_boot=n_boot,
+        target_width=target_width, min_recall=min_recall,
+    )
+    return {"filters": asdict(filters), "rule": rule, **result}
+
+
+def paired_means(scores: pd.DataFrame, ratings: pd.DataFrame) -> tuple[Any, Any]:
+    """(verifier mean, expert mean) per item, each (items, 4), for the scatter and Bland-Altman."""
+    if scores.empty or ratings.empty:
+        return None, None
+    aligned = agreement.Ratings.from_frames(scores, ratings)
+    return aligned.verifier_mean, aligned.expert_mean
+
+
+def report_tables(result: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The report's tables as DataFrames, for display and CSV download."""
+    return {
+        "verifier_vs_experts": pd.DataFrame(result["verifier_vs_experts"]),
+        "per_reviewer": pd.DataFrame(result["per_reviewer"]),
+        "inter_expert_alpha": pd.DataFrame(result["inter_expert_alpha"]),
+        "anchoring": pd.DataFrame(result["anchoring"]),
+        "verifier_vs_verifier": pd.DataFrame(result["verifier_vs_verifier"]),
+        "sample_size": pd.DataFrame(result["sample_size"]),
+    }
