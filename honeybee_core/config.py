@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Price overrides, JSON: {"model": [usd_per_1M_input, usd_per_1M_output]}.',
     )
-    demo_items: int = Field(240, ge=0, description="Offline triples seeded into an empty database.")
+    demo_items: int = Field(300, ge=0, description="Offline triples asked for to seed the demo.")
 
     @field_validator("prices", mode="before")
     @classmethod

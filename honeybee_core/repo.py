@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from honeybee_core.db import Database
 
@@ -252,10 +253,10 @@ class Repository:
                         rows, strict=True))
 
     # -- generation and verification -------------------------------------------------------
-    def kept_instructions(self) -> list[tuple[str, str]]:
-        """(id, instruction) of every item that is not a near-duplicate, oldest first."""
+    def kept_instructions(self) -> list[tuple[str, str, str]]:
+        """(id, instruction, input) of every item that is not a near-duplicate, oldest first."""
         return self.db.cursor().execute(
-            "SELECT id, instruction FROM instructions WHERE duplicate_of IS NULL"
+            "SELECT id, instruction, input FROM instructions WHERE duplicate_of IS NULL"
             " ORDER BY created_at, id"
         ).fetchall()
 
@@ -336,54 +337,75 @@ class Repository:
             "SELECT DISTINCT verifier FROM verifier_scores ORDER BY 1").fetchall()]
         return out
 
-    def review_queue(
-        self, annotator: str, seed: str, where: ItemWhere, offset: int, limit: int,
-        n_strata: int = 10,
-    ) -> tuple[pd.DataFrame, int]:
-        """(id, stratum, verifier_mean, skipped) rows of the annotator's queue, and its length.
+    def data_version(self) -> tuple[Any, ...]:
+        """A cheap fingerprint of items, verifier scores, ratings and decisions (all append-only
+        or timestamped on update): derived data cached under an older fingerprint is stale."""
+        return tuple(self.db.cursor().execute(
+            "SELECT (SELECT count(*) FROM instructions),"
+            " (SELECT max(created_at) FROM instructions), (SELECT count(*) FROM verifier_scores),"
+            " (SELECT max(created_at) FROM verifier_scores),"
+            " (SELECT count(*) FROM expert_ratings), (SELECT max(updated_at) FROM expert_ratings),"
+            " (SELECT max(id) FROM decisions)"
+        ).fetchall()[0])
+
+    def review_order(self, seed: str, where: ItemWhere, n_strata: int) -> pa.Table:
+        """Every filtered item in audit order: id, stratum, verifier_mean, pos (0, 1, ...).
 
         Strata are equal-width bands of the verifier's mean over the filtered items (unscored
-        items form one more band); turns are a per-seed shuffle inside each band. Both are
-        computed over every filtered item, rated or not, so rating one item never reorders the
-        rest. Unrated items come in turn order, round-robin across bands; skipped items last.
+        items form one more band); a turn is an item's place in a per-seed shuffle of its band.
+        The order is by turn, then band: round-robin across the bands. It does not depend on
+        anyone's ratings, so rating an item never reorders the rest.
         """
         cte, params = _scored_items(where)
-        sql = (
+        return self.db.cursor().execute(
             cte + ", bounds AS (SELECT min(vmean) AS lo, max(vmean) AS hi FROM pool),"
             " ranked AS (SELECT p.id, p.vmean, CASE WHEN p.vmean IS NULL THEN ?"
             " WHEN b.hi = b.lo THEN 0 ELSE least(? - 1,"
             " floor((p.vmean - b.lo) / (b.hi - b.lo) * ?))::INTEGER END AS stratum"
             " FROM pool p, bounds b),"
-            " ordered AS (SELECT id, vmean, stratum, row_number() OVER"
-            " (PARTITION BY stratum ORDER BY hash(id, ?), id) AS turn FROM ranked),"
-            " queue AS (SELECT o.id, o.stratum, o.vmean AS verifier_mean,"
-            " coalesce(r.verdict = 'skip', false) AS skipped, o.turn, r.updated_at"
-            " FROM ordered o LEFT JOIN expert_ratings r"
-            " ON r.instruction_id = o.id AND r.annotator = ?"
-            " WHERE r.instruction_id IS NULL OR r.verdict = 'skip')"
-            " SELECT id, stratum, verifier_mean, skipped, count(*) OVER () AS total FROM queue"
-            " ORDER BY skipped, CASE WHEN skipped THEN updated_at END, turn, stratum, id"
-            " LIMIT ? OFFSET ?"
-        )
-        base = [*params, n_strata, n_strata, n_strata, seed, annotator]
-        frame = self.db.cursor().execute(sql, [*base, limit, offset]).df()
-        if frame.empty and offset > 0:  # past the end: ask again from the start for the length
-            total = self.db.cursor().execute(sql, [*base, 1, 0]).df()["total"]
-            return frame.drop(columns="total"), int(total.iloc[0]) if len(total) else 0
-        total = int(frame["total"].iloc[0]) if len(frame) else 0
-        return frame.drop(columns="total"), total
+            " turns AS (SELECT id, stratum, vmean, row_number() OVER"
+            " (PARTITION BY stratum ORDER BY hash(id, ?), id) AS turn FROM ranked)"
+            " SELECT id, stratum, vmean AS verifier_mean,"
+            " (row_number() OVER (ORDER BY turn, stratum, id) - 1)::BIGINT AS pos FROM turns"
+            " ORDER BY pos",
+            [*params, n_strata, n_strata, n_strata, seed],
+        ).to_arrow_table()
 
-    def review_progress(self, annotator: str, where: ItemWhere) -> tuple[int, int]:
-        """(rated, remaining) for the annotator among the filtered items; a skip is remaining."""
-        cte, params = _scored_items(where)
-        row = self.db.cursor().execute(
-            cte + " SELECT count(r.instruction_id) FILTER (WHERE r.verdict IS DISTINCT FROM"
-            " 'skip'), count(*) FILTER (WHERE r.instruction_id IS NULL OR r.verdict = 'skip')"
-            " FROM pool p LEFT JOIN expert_ratings r"
-            " ON r.instruction_id = p.id AND r.annotator = ?",
-            [*params, annotator],
-        ).fetchall()[0]
-        return int(row[0]), int(row[1])
+    def review_queue(
+        self, annotator: str, order: pa.Table, offset: int, limit: int
+    ) -> tuple[pd.DataFrame, int, int]:
+        """The annotator's queue over an audit order: rows (id, stratum, verifier_mean, skipped)
+        from offset, the queue length, and how many items of the order they have rated.
+
+        Unrated items keep the audit order; items they skipped follow, oldest skip first.
+        """
+        cur = self.db.cursor()
+        with _registered(cur, order) as view:
+            rows = cur.execute(
+                "WITH mine AS (SELECT instruction_id, verdict, updated_at FROM expert_ratings"
+                " WHERE annotator = ?), joined AS (SELECT o.id, o.stratum, o.verifier_mean,"
+                " o.pos, m.verdict, m.updated_at, m.instruction_id IS NOT NULL AS has_rating"
+                " FROM " + view + " o LEFT JOIN mine m ON m.instruction_id = o.id),"
+                " queue AS (SELECT *, coalesce(verdict = 'skip', false) AS skipped FROM joined"
+                " WHERE NOT has_rating OR verdict = 'skip')"
+                " SELECT id, stratum, verifier_mean, skipped,"
+                " (SELECT count(*) FROM queue) AS total,"
+                " (SELECT count(*) FROM joined WHERE has_rating AND verdict IS DISTINCT FROM"
+                " 'skip') AS rated"
+                " FROM queue ORDER BY skipped, CASE WHEN skipped THEN updated_at END, pos"
+                " LIMIT ? OFFSET ?",
+                [annotator, limit, offset],
+            ).df()
+            if rows.empty:  # past the end, or nothing left: still report the counts
+                counts = cur.execute(
+                    "SELECT count(*) FILTER (WHERE m.instruction_id IS NULL OR m.verdict = 'skip'),"
+                    " count(m.instruction_id) FILTER (WHERE m.verdict IS DISTINCT FROM 'skip')"
+                    " FROM " + view + " o LEFT JOIN expert_ratings m"
+                    " ON m.instruction_id = o.id AND m.annotator = ?", [annotator],
+                ).fetchall()[0]
+                return rows.drop(columns=["total", "rated"]), int(counts[0]), int(counts[1])
+        return (rows.drop(columns=["total", "rated"]), int(rows["total"].iloc[0]),
+                int(rows["rated"].iloc[0]))
 
     def rating_of(self, item_id: str, annotator: str) -> dict[str, Any] | None:
         frame = self.db.cursor().execute(
@@ -410,11 +432,13 @@ class Repository:
 
     def ratings_by(self, annotator: str, limit: int) -> pd.DataFrame:
         """The annotator's ratings, latest first, with the start of each instruction."""
-        return self.db.cursor().execute(
-            "SELECT r.instruction_id, left(i.instruction, 120) AS instruction, r.verdict,"
+        return self.db.cursor().execute(  # the latest few first, then their text
+            "WITH r AS (SELECT * FROM expert_ratings WHERE annotator = ?"
+            " ORDER BY updated_at DESC, instruction_id LIMIT ?)"
+            " SELECT r.instruction_id, left(i.instruction, 120) AS instruction, r.verdict,"
             " r.accuracy, r.relevance, r.completeness, r.reasonableness, r.blind, r.updated_at"
-            " FROM expert_ratings r JOIN instructions i ON i.id = r.instruction_id"
-            " WHERE r.annotator = ? ORDER BY r.updated_at DESC, r.instruction_id LIMIT ?",
+            " FROM r JOIN instructions i ON i.id = r.instruction_id"
+            " ORDER BY r.updated_at DESC, r.instruction_id",
             [annotator, limit],
         ).df()
 
@@ -458,50 +482,69 @@ class Repository:
             if ids else np.empty((0, 4))
         return ids, scores
 
+    def item_summary(self, verifier: str | None) -> pa.Table:
+        """One row per item (only items the verifier scored, when one is named): the columns
+        the explore table filters and sorts on, with verifier, rating and decision aggregates."""
+        cte, params = _scored_items(ItemWhere(verifier=verifier), extra=_SUMMARY_ITEM_COLUMNS)
+        return self.db.cursor().execute(
+            cte + ", er AS (SELECT instruction_id, count(*) AS n_ratings,"
+            " avg((accuracy + relevance + completeness + reasonableness) / 4) AS expert_mean"
+            " FROM expert_ratings WHERE verdict IS DISTINCT FROM 'skip' GROUP BY instruction_id)"
+            " SELECT p.id, p.stage, p.topic, p.task_type, p.source, p.accuracy, p.relevance,"
+            " p.completeness, p.reasonableness, p.vmean AS verifier_mean,"
+            " coalesce(er.n_ratings, 0) AS n_ratings, er.expert_mean,"
+            " coalesce(d.decision, 'undecided') AS decision, p.created_at"
+            " FROM pool p LEFT JOIN er ON er.instruction_id = p.id"
+            " LEFT JOIN current_decisions d ON d.instruction_id = p.id",
+            params,
+        ).to_arrow_table()
+
     def explore(
-        self, where: ItemWhere, search: str | None, ranges: dict[str, tuple[float, float]],
-        rated: bool | None, decision: str | None, sort: str, descending: bool, offset: int,
-        limit: int,
+        self, summary: pa.Table, where: ItemWhere, search: str | None,
+        ranges: dict[str, tuple[float, float]], rated: bool | None, decision: str | None,
+        sort: str, descending: bool, offset: int, limit: int,
     ) -> tuple[pd.DataFrame, int]:
-        """One page of the item table, filtered and sorted by DuckDB, and the filtered total."""
+        """One page of the item table and the filtered total; DuckDB filters, sorts and pages
+        over the item summary (see item_summary), and fetches text for the page's rows only."""
         if sort not in EXPLORE_SORT_COLUMNS:
             raise ValueError(f"not a sortable column: {sort}")
-        cte, params = _scored_items(where, extra=_EXPLORE_ITEM_COLUMNS)
-        search_sql, outer, more = "", [], []
+        clauses, params = _item_clauses(where, "s")
         if search:
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            search_sql = " WHERE " + " OR ".join(
-                f"p.{c} ILIKE ? ESCAPE '\\'" for c in ("instruction", "input", "output"))
-            more += [pattern + "%"] * 3
+            clauses.append("s.id IN (SELECT id FROM instructions WHERE " + " OR ".join(
+                f"{c} ILIKE ? ESCAPE '\\'" for c in ("instruction", "input", "output")) + ")")
+            params += [pattern + "%"] * 3
         for column, (low, high) in ranges.items():
             if column not in (*SCORE_COLUMNS, "verifier_mean"):
                 raise ValueError(f"not a score column: {column}")
-            outer.append(column + " BETWEEN ? AND ?")  # names from the check above
-            more += [low, high]
+            clauses.append("s." + column + " BETWEEN ? AND ?")  # names from the check above
+            params += [low, high]
         if rated is not None:
-            outer.append("n_ratings > 0" if rated else "n_ratings = 0")
+            clauses.append("s.n_ratings > 0" if rated else "s.n_ratings = 0")
         if decision is not None:
-            outer.append("decision = ?")
-            more.append(decision)
-        sql = (
-            cte + ", er AS (SELECT instruction_id, count(*) AS n_ratings,"
-            " avg((accuracy + relevance + completeness + reasonableness) / 4) AS expert_mean"
-            " FROM expert_ratings WHERE verdict IS DISTINCT FROM 'skip' GROUP BY instruction_id),"
-            " base AS (SELECT p.id, p.stage, p.topic, p.task_type, p.source,"
-            " left(p.instruction, 200) AS instruction, p.accuracy, p.relevance, p.completeness,"
-            " p.reasonableness, p.vmean AS verifier_mean, coalesce(er.n_ratings, 0) AS n_ratings,"
-            " er.expert_mean, coalesce(d.decision, 'undecided') AS decision, p.created_at"
-            " FROM pool p LEFT JOIN er ON er.instruction_id = p.id"
-            " LEFT JOIN current_decisions d ON d.instruction_id = p.id" + search_sql + ")"
-            " SELECT *, count(*) OVER () AS total FROM base"
-            + (" WHERE " + " AND ".join(outer) if outer else "")
-            + " ORDER BY " + sort + (" DESC" if descending else " ASC")
-            + " NULLS LAST, id LIMIT ? OFFSET ?"
-        )
-        frame = self.db.cursor().execute(sql, [*params, *more, limit, offset]).df()
-        if frame.empty and offset > 0:
-            again = self.db.cursor().execute(sql, [*params, *more, 1, 0]).df()
-            return frame.drop(columns="total"), int(again["total"].iloc[0]) if len(again) else 0
+            clauses.append("s.decision = ?")
+            params.append(decision)
+        order = sort + (" DESC" if descending else " ASC") + " NULLS LAST, id"
+        cur = self.db.cursor()
+        with _registered(cur, summary) as view:
+            frame = cur.execute(
+                "WITH hits AS (SELECT s.* FROM " + view + " s"
+                + (" WHERE " + " AND ".join(clauses) if clauses else "") + "),"
+                " page AS (SELECT *, (SELECT count(*) FROM hits) AS total FROM hits"
+                " ORDER BY " + order + " LIMIT ? OFFSET ?)"
+                " SELECT page.id, page.stage, page.topic, page.task_type, page.source,"
+                " left(i.instruction, 200) AS instruction, page.accuracy, page.relevance,"
+                " page.completeness, page.reasonableness, page.verifier_mean, page.n_ratings,"
+                " page.expert_mean, page.decision, page.created_at, page.total"
+                " FROM page JOIN instructions i ON i.id = page.id ORDER BY " + order,
+                [*params, limit, offset],
+            ).df()
+            if frame.empty and offset > 0:
+                total = cur.execute(
+                    "SELECT count(*) FROM " + view + " s"
+                    + (" WHERE " + " AND ".join(clauses) if clauses else ""), params,
+                ).fetchall()[0][0]
+                return frame.drop(columns="total"), int(total)
         return frame.drop(columns="total"), int(frame["total"].iloc[0]) if len(frame) else 0
 
     def reviewer_progress(self) -> pd.DataFrame:
@@ -629,22 +672,26 @@ class ItemWhere:
     verifier: str | None = None
 
 
-_EXPLORE_ITEM_COLUMNS = (
-    "stage", "topic", "task_type", "source", "instruction", "input", "output", "created_at",
-)
+_SUMMARY_ITEM_COLUMNS = ("stage", "topic", "task_type", "source", "created_at")
+
+
+def _item_clauses(where: ItemWhere, alias: str) -> tuple[list[str], list[Any]]:
+    """SQL conditions (and their parameters) for the item filters of where, on alias."""
+    clauses, params = [], []
+    for column, values in (("stage", where.stages), ("topic", where.topics),
+                           ("task_type", where.task_types), ("source", where.sources)):
+        if values:
+            clauses.append(f"list_contains(?, {alias}.{column})")  # names from this fixed list
+            params.append(list(values))
+    return clauses, params
 
 
 def _scored_items(where: ItemWhere, extra: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
     """`WITH vs AS (...), pool AS (...)`: filtered items with their verifier scores (the mean
     over verifiers, or the named verifier's; with a verifier named only items it scored)."""
-    clauses, params = [], []
-    for column, values in (("stage", where.stages), ("topic", where.topics),
-                           ("task_type", where.task_types), ("source", where.sources)):
-        if values:
-            clauses.append("list_contains(?, i." + column + ")")  # names from this fixed list
-            params.append(list(values))
+    clauses, params = _item_clauses(where, "i")
     join = "JOIN" if where.verifier else "LEFT JOIN"
-    # only the columns a caller needs: the queue's pool is read twice and may be materialised
+    # only the columns a caller needs: the pool is read twice and may be materialised
     more = "".join(", i." + c for c in extra)  # names from fixed tuples in this module
     sql = (
         "WITH vs AS (SELECT instruction_id, avg(accuracy) AS accuracy, avg(relevance) AS relevance,"

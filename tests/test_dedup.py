@@ -55,3 +55,11 @@ def test_lcs_equals_reference():
         a = [rng.choice("abcde") for _ in range(rng.randint(0, 12))]
         b = [rng.choice("abcde") for _ in range(rng.randint(0, 12))]
         assert lcs_length(a, b) == _lcs_reference(a, b)
+
+
+def test_same_instruction_on_another_input_is_not_a_duplicate():
+    index = NearDuplicateIndex()
+    index.add("a", "Summarize the passage in two sentences.", "Glass is amorphous.")
+    assert index.find("Summarize the passage in two sentences.", "Steel is an alloy.") is None
+    found = index.find("Summarize this passage in two sentences.", "  glass is   AMORPHOUS. ")
+    assert found is not None and found.item_id == "a"

@@ -1,5 +1,9 @@
 """Near-duplicate instructions by ROUGE-L, as Self-Instruct filters them (F >= 0.7 is a duplicate).
 
+Grounded generation reuses generic instructions ("Summarize the passage.") over different inputs,
+so a duplicate is an instruction with F >= 0.7 *on the same input* (case and whitespace aside).
+With no input this is exactly Self-Instruct's rule. The index is partitioned by input.
+
 Comparing every new instruction with every kept one is quadratic. The index prunes with a bound
 that cannot miss: ROUGE-L F <= 2*m/(la+lb), where m is the multiset token overlap, so a duplicate
 needs m >= t*(la+lb)/2; by pigeonhole it must share one of the query's (la - m_min + 1) rarest
@@ -52,8 +56,35 @@ class Match:
     score: float
 
 
+def input_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 class NearDuplicateIndex:
-    """Kept instructions; `find` returns the closest one at or above the threshold."""
+    """Kept (instruction, input) pairs; `find` returns the closest duplicate, if any."""
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self._parts: dict[str, _InstructionIndex] = {}
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def add(self, item_id: str, instruction: str, input_text: str = "") -> None:
+        key = input_key(input_text)
+        if key not in self._parts:
+            self._parts[key] = _InstructionIndex(self.threshold)
+        self._parts[key].add(item_id, instruction)
+        self._size += 1
+
+    def find(self, instruction: str, input_text: str = "") -> Match | None:
+        part = self._parts.get(input_key(input_text))
+        return part.find(instruction) if part else None
+
+
+class _InstructionIndex:
+    """Instructions sharing one input; `find` returns the closest at or above the threshold."""
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold

@@ -1,0 +1,239 @@
+"""Generation and verification jobs: one function per job, shared by the CLI and the app.
+
+Each finished call is committed as it finishes (items or scores, plus job progress), and every
+attempt is in llm_calls. A job killed at any moment is resumed by running it again with the same
+parameters: the plan is rebuilt, finished calls come from the call log, items are keyed by
+content hash, so nothing is duplicated and no finished call is paid twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from honeybee_core.auth import Actor, require
+from honeybee_core.config import Settings, get_settings
+from honeybee_core.errors import HoneybeeError, InputError, ProviderError
+from honeybee_core.pipeline import instructor, verifier
+from honeybee_core.pipeline.calllog import DuckCallLog
+from honeybee_core.pipeline.dedup import NearDuplicateIndex
+from honeybee_core.pipeline.prompts import VERIFY_VERSION
+from honeybee_core.providers import make_provider
+from honeybee_core.providers.base import LLMRequest, LLMResult, Provider
+from honeybee_core.providers.client import LLMClient
+from honeybee_core.repo import Repository
+
+Progress = Callable[[dict[str, Any]], None]
+_cancel_flags: dict[str, threading.Event] = {}
+
+
+class JobCancelled(HoneybeeError):
+    """The job was cancelled by a person; what finished before is kept."""
+
+
+@dataclass(frozen=True)
+class VerifyParams:
+    provider: str = "offline"
+    model: str = "heuristic-v1"
+    limit: int | None = None
+    concurrency: int = 8
+    batch: bool = False
+
+    def key(self) -> str:
+        return json.dumps({"provider": self.provider, "model": self.model,
+                           "rubric": VERIFY_VERSION, "limit": self.limit}, sort_keys=True)
+
+
+@dataclass
+class JobOutcome:
+    job_id: str
+    kind: str
+    status: str
+    done: int
+    total: int
+    new_items: int = 0
+    duplicates: int = 0
+    scored: int = 0
+    failed: int = 0
+    cost_usd: float = 0.0
+    paid_calls: int = 0
+    cached_calls: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def request_cancel(job_id: str) -> None:
+    """Ask a running job of this process to stop after the calls in flight."""
+    _cancel_flags.setdefault(job_id, threading.Event()).set()
+
+
+def _open_job(repo: Repository, kind: str, key: str, actor: str | None) -> str:
+    job_id = repo.unfinished_job(kind, key)
+    if job_id is None:
+        job_id = f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        repo.create_job(job_id, kind, key, actor)
+    _cancel_flags[job_id] = threading.Event()
+    return job_id
+
+
+def _client(provider: Provider, repo: Repository, job_id: str, concurrency: int,
+            settings: Settings) -> LLMClient:
+    return LLMClient(
+        provider, DuckCallLog(repo, job_id), concurrency=concurrency,
+        max_attempts=settings.max_attempts,
+        prices={k: (v[0], v[1]) for k, v in settings.prices.items()},
+    )
+
+
+def _run(repo: Repository, outcome: JobOutcome, client: LLMClient, requests: list[LLMRequest],
+         handle: Callable[[int, LLMResult], None], on_progress: Progress | None) -> JobOutcome:
+    """Run requests concurrently; commit each result through handle; keep the job row current."""
+    cancel = _cancel_flags[outcome.job_id]
+    repo.update_job(outcome.job_id, status="running", progress_total=outcome.total,
+                    started_at=_now(), error=None)
+
+    def on_result(i: int, _req: LLMRequest, result: LLMResult | ProviderError) -> None:
+        if isinstance(result, ProviderError):
+            outcome.failed += 1
+        else:
+            handle(i, result)
+            outcome.cost_usd += result.cost_usd
+            outcome.cached_calls += int(result.cached)
+            outcome.paid_calls += int(not result.cached)
+        outcome.done += 1
+        repo.update_job(outcome.job_id, progress_done=outcome.done,
+                        cost_usd=round(outcome.cost_usd, 6))
+        if on_progress:
+            on_progress(outcome.as_dict())
+        if cancel.is_set():
+            raise JobCancelled(f"Job {outcome.job_id} was cancelled; finished work is kept.")
+
+    try:
+        asyncio.run(client.complete_many(requests, on_result=on_result))
+    except JobCancelled:
+        outcome.status = "cancelled"
+    except Exception as exc:
+        repo.update_job(outcome.job_id, status="failed", error=str(exc)[:2000],
+                        finished_at=_now())
+        raise
+    else:
+        outcome.status = "finished" if outcome.failed == 0 else (
+            "failed" if outcome.failed == outcome.total else "partial")
+    error = (f"{outcome.failed} of {outcome.total} calls failed after all attempts; run the job "
+             "again to retry them." if outcome.failed else None)
+    repo.update_job(outcome.job_id, status=outcome.status, error=error, finished_at=_now())
+    return outcome
+
+
+def run_generate(repo: Repository, params: instructor.GenerateParams, *,
+                 actor: str | None = None, settings: Settings | None = None,
+                 on_progress: Progress | None = None) -> JobOutcome:
+    """Generate params.n triples (fewer if some calls fail), near-duplicates flagged."""
+    settings = settings or get_settings()
+    params.check()
+    grounded = params.grounded is not None
+    passages = instructor.load_passages(params.grounded or settings.corpus_dir) if (
+        grounded or params.provider == "offline") else None
+    calls = instructor.plan_calls(params, passages)
+    provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
+    job_id = _open_job(repo, "generate", params.key(), actor)
+    client = _client(provider, repo, job_id, params.concurrency, settings)
+    generator = f"{params.provider}:{params.model}"
+    index = NearDuplicateIndex()
+    for item_id, text, input_text in repo.kept_instructions():
+        index.add(item_id, text, input_text)
+    outcome = JobOutcome(job_id, "generate", "running", 0, len(calls))
+
+    def handle(i: int, result: LLMResult) -> None:
+        rows = instructor.items_from_answer(
+            calls[i], result.parsed, grounded=grounded, stage=params.stage,
+            generator=generator, job_id=job_id)
+        for row in rows:
+            match = index.find(row["instruction"], row["input"])
+            row["duplicate_of"] = match.item_id if match and match.item_id != row["id"] else None
+            if row["duplicate_of"] is None:
+                index.add(row["id"], row["instruction"], row["input"])
+            else:
+                outcome.duplicates += 1
+        with repo.db.transaction() as cur:
+            outcome.new_items += repo.insert_generated(cur, rows)
+
+    requests = [instructor.build_request(call, grounded) for call in calls]
+    return _run(repo, outcome, client, requests, handle, on_progress)
+
+
+def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = None,
+               settings: Settings | None = None,
+               on_progress: Progress | None = None) -> JobOutcome:
+    """Score every item this verifier has not scored yet (near-duplicates are skipped)."""
+    settings = settings or get_settings()
+    if params.limit is not None and params.limit < 1:
+        raise InputError("--limit must be at least 1.")
+    name = f"{params.provider}:{params.model}"
+    items = repo.items_to_verify(name, VERIFY_VERSION, params.limit).to_dict("records")
+    provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
+    job_id = _open_job(repo, "verify", params.key(), actor)
+    client = _client(provider, repo, job_id, params.concurrency, settings)
+    outcome = JobOutcome(job_id, "verify", "running", 0, len(items))
+
+    def handle(i: int, result: LLMResult) -> None:
+        with repo.db.transaction() as cur:
+            repo.insert_verifier_score(cur, verifier.score_row(items[i]["id"], name, result))
+        outcome.scored += 1
+
+    requests = [verifier.build_request(item) for item in items]
+    return _run(repo, outcome, client, requests, handle, on_progress)
+
+
+def check_launch(actor: Actor, params: instructor.GenerateParams | VerifyParams) -> bool:
+    """Before a page starts a job: the person may launch jobs and the parameters are valid."""
+    require(actor, "launch_job")
+    if isinstance(params, instructor.GenerateParams):
+        params.check()
+    make_provider(params.provider, params.model)  # a missing key fails here, not in a thread
+    return True
+
+
+def job_board(repo: Repository, limit: int = 8) -> list[dict[str, Any]]:
+    """Recent jobs with their progress fraction and a one-line summary (ETA and cost so far)."""
+    board = []
+    for job in repo.jobs(limit=limit).to_dict("records"):
+        done, total = int(job["progress_done"]), int(job["progress_total"])
+        fraction = min(1.0, done / total) if total else (1.0 if job["status"] == "finished"
+                                                         else 0.0)
+        summary = f"{done}/{total} calls, ${job['cost_usd']:.4f}"
+        started = job["started_at"]
+        if job["status"] == "running" and done and started is not None:
+            elapsed = (dt.datetime.now() - started).total_seconds()
+            summary += f", ETA {elapsed / done * (total - done):.0f} s"
+        if job["error"]:
+            summary += f" — {job['error']}"
+        board.append({**job, "fraction": fraction, "summary": summary})
+    return board
+
+
+def start_in_background(target: Callable[..., JobOutcome], *args: Any,
+                        **kwargs: Any) -> threading.Thread:
+    """Run a job function in a daemon thread of the app process (the one DuckDB writer)."""
+    thread = threading.Thread(target=_guarded, args=(target, args, kwargs), daemon=True)
+    thread.start()
+    return thread
+
+
+def _guarded(target: Callable[..., JobOutcome], args: tuple, kwargs: dict) -> None:
+    # the failure is on the job row already, where the page shows it
+    with contextlib.suppress(HoneybeeError):
+        target(*args, **kwargs)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now()

@@ -1,0 +1,96 @@
+"""Generate: launch Instructor and Verifier jobs; cost up front, progress live."""
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+from honeybee_core.config import get_settings
+from honeybee_core.pipeline import jobs
+from honeybee_core.pipeline.costs import estimate_generation, estimate_verification
+from honeybee_core.pipeline.instructor import GenerateParams
+from honeybee_core.pipeline.prompts import VERIFY_VERSION
+from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
+from pages.common import attempt, current_actor, repo
+
+PROVIDERS = ["offline", "openai", "anthropic"]
+settings = get_settings()
+store = repo()
+actor = current_actor()
+prices = {k: (v[0], v[1]) for k, v in settings.prices.items()}
+
+st.title("Generate and verify")
+st.caption("The offline provider is a deterministic heuristic for demos and tests, not an LLM.")
+gen, ver = st.columns(2)
+
+with gen:
+    st.subheader("Instructor")
+    provider = st.selectbox("Provider", PROVIDERS, key="gen_provider",
+                            index=PROVIDERS.index(settings.instructor_provider))
+    model = st.text_input("Model", settings.instructor_model if provider == "offline"
+                          or settings.instructor_provider != "offline" else "", key="gen_model")
+    topics = st.multiselect("Topics (none = all 20)", TOPICS, key="gen_topics")
+    kinds = st.multiselect("Task types (none = all 20)", TASK_TYPES, key="gen_task_types")
+    upload = st.file_uploader("Grounding passages (JSONL with 'text', or blank-line separated "
+                              "text)", type=["jsonl", "txt", "md"], key="gen_grounded")
+    n = st.number_input("Triples", 1, 100_000, 50, key="gen_n")
+    per_call = st.number_input("Triples per call", 1, 20, 5, key="gen_per_call")
+    stage = st.number_input("Stage", 1, 10, 1, key="gen_stage")
+    concurrency = st.number_input("Concurrency", 1, 256, settings.concurrency, key="gen_conc")
+    batch = st.checkbox("Batch API (half price, hours)", key="gen_batch",
+                        disabled=provider == "offline")
+    est = estimate_generation(int(n), int(per_call), model, upload is not None, batch, prices)
+    st.caption(f"Estimate: {est.calls} calls, ~{est.input_tokens:,} input and "
+               f"~{est.output_tokens:,} output tokens, ${est.cost_usd:.2f}"
+               + ("" if est.priced else " (model not in the price table: set HONEYBEE_PRICES)"))
+    if st.button("Launch generation", key="gen_launch", type="primary"):
+        grounded = None
+        if upload is not None:  # keep the passages with the runs so a resumed job finds them
+            digest = hashlib.sha256(upload.getvalue()).hexdigest()[:16]
+            target = Path(settings.runs_dir) / "uploads" / f"{digest}-{upload.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(upload.getvalue())
+            grounded = str(target)
+        params = GenerateParams(
+            n=int(n), provider=provider, model=model, stage=int(stage), topics=tuple(topics),
+            task_types=tuple(kinds), grounded=grounded, per_call=int(per_call),
+            concurrency=int(concurrency), batch=batch)
+        if attempt(lambda: jobs.check_launch(actor, params)) is not None:
+            jobs.start_in_background(jobs.run_generate, store, params, actor=actor.name)
+            st.success("Generation started; progress below.")
+
+with ver:
+    st.subheader("Verifier")
+    v_provider = st.selectbox("Provider", PROVIDERS, key="ver_provider",
+                              index=PROVIDERS.index(settings.verifier_provider))
+    v_model = st.text_input("Model", settings.verifier_model if v_provider == "offline"
+                            or settings.verifier_provider != "offline" else "", key="ver_model")
+    v_conc = st.number_input("Concurrency", 1, 256, settings.concurrency, key="ver_conc")
+    v_batch = st.checkbox("Batch API (half price, hours)", key="ver_batch",
+                          disabled=v_provider == "offline")
+    waiting = store.count_to_verify(f"{v_provider}:{v_model}", VERIFY_VERSION)
+    v_est = estimate_verification(waiting, v_model, v_batch, prices)
+    st.caption(f"{waiting:,} items not yet scored by {v_provider}:{v_model}; estimate "
+               f"${v_est.cost_usd:.2f}")
+    if st.button("Launch verification", key="ver_launch", type="primary", disabled=not waiting):
+        v_params = jobs.VerifyParams(provider=v_provider, model=v_model,
+                                     concurrency=int(v_conc), batch=v_batch)
+        if attempt(lambda: jobs.check_launch(actor, v_params)) is not None:
+            jobs.start_in_background(jobs.run_verify, store, v_params, actor=actor.name)
+            st.success("Verification started; progress below.")
+
+
+@st.fragment(run_every=2)
+def job_board() -> None:
+    st.subheader("Jobs")
+    for job in jobs.job_board(store, limit=8):
+        label = f"{job['kind']} {job['id']}: {job['status']} — {job['summary']}"
+        st.progress(job["fraction"], text=label)
+        if job["status"] == "running" and st.button("Cancel", key=f"cancel_{job['id']}"):
+            jobs.request_cancel(job["id"])
+    history = store.jobs(limit=50)
+    if len(history):
+        st.dataframe(history, hide_index=True, key="jobs_table")
+
+
+job_board()

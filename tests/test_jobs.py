@@ -1,0 +1,149 @@
+"""Generation and verification jobs over a real DuckDB file, offline and through the real SDKs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from honeybee_core.config import load_settings
+from honeybee_core.demo import seed_demo
+from honeybee_core.pipeline import jobs
+from honeybee_core.pipeline.instructor import GenerateParams
+from tests.conftest import ROOT
+from tests.fake_llm_server import FakeLLMServer
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(db=tmp_path / "x.duckdb", runs_dir=tmp_path / "runs", max_attempts=4)
+
+
+@pytest.fixture
+def server(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-job-key-0123456789")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    srv = FakeLLMServer(latency=0.01).start()
+    monkeypatch.setenv("OPENAI_BASE_URL", srv.openai_base_url)
+    yield srv
+    srv.stop()
+
+
+def _count(repo, sql_table: str) -> int:
+    return repo.table_counts()[sql_table]
+
+
+def test_offline_generate_then_rerun_makes_no_new_calls(repo, settings):
+    params = GenerateParams(n=40, per_call=5, seed=1)
+    first = jobs.run_generate(repo, params, settings=settings)
+    assert first.status == "finished" and first.total == 8 and first.paid_calls == 8
+    items = repo.select_items()
+    assert len(items) == first.new_items > 0
+    assert set(items["source"]) == {"generated"} and set(items["prompt_version"]) == {
+        "instruct_v1"}
+    calls = _count(repo, "llm_calls")
+    again = jobs.run_generate(repo, params, settings=settings)
+    assert (again.paid_calls, again.cached_calls, again.new_items) == (0, 8, 0)
+    assert _count(repo, "llm_calls") == calls  # a cache hit writes nothing
+    assert repo.job(first.job_id)["status"] == "finished"
+
+
+def test_verify_scores_only_what_is_unscored(repo, settings):
+    jobs.run_generate(repo, GenerateParams(n=30, per_call=5), settings=settings)
+    waiting = len(repo.items_to_verify("offline:heuristic-v1", "verify_v1"))
+    done = jobs.run_verify(repo, jobs.VerifyParams(), settings=settings)
+    assert done.scored == waiting > 0
+    scores = repo.verifier_scores()
+    assert scores[["accuracy", "relevance", "completeness", "reasonableness"]].stack().between(
+        0, 100).all()
+    assert set(scores["rubric_version"]) == {"verify_v1"}
+    assert jobs.run_verify(repo, jobs.VerifyParams(), settings=settings).total == 0
+
+
+def test_demo_seeds_an_empty_database_once(repo, settings):
+    seeded = seed_demo(repo, settings)
+    stats = repo.stats()
+    assert stats["instructions"] >= 200 and stats["verifier_scored"] >= 200
+    assert seeded["demo_ratings"] > 0
+    assert seed_demo(repo, settings) is None
+
+
+def test_openai_job_with_faults_stores_everything_and_costs_add_up(repo, settings, server):
+    server.add_fault("status", status=429, headers={"retry-after": "0.05"}, times=2)
+    server.add_fault("status", status=500, times=2)
+    server.add_fault("invalid", times=2)
+    params = GenerateParams(n=12, per_call=2, provider="openai", model="gpt-4o-mini",
+                            concurrency=4)
+    outcome = jobs.run_generate(repo, params, settings=settings)
+    assert outcome.status == "finished" and outcome.failed == 0
+    calls = repo.db.cursor().execute(
+        "SELECT ok, error, raw_response, cost_usd FROM llm_calls").df()
+    failures = calls[~calls["ok"]]
+    assert len(failures) == 6 and calls["ok"].sum() == 6
+    assert failures["error"].str.contains("schema", case=False).sum() == 2  # kept with reason
+    assert failures["raw_response"].notna().sum() >= 2
+    assert abs(calls["cost_usd"].sum() - outcome.cost_usd) < 1e-9
+    assert abs(repo.job(outcome.job_id)["cost_usd"] - round(outcome.cost_usd, 6)) < 1e-9
+    assert "sk-test-job-key" not in calls.to_json()
+
+
+def test_a_call_that_keeps_failing_is_bounded_and_the_job_is_partial(repo, settings, server):
+    server.add_fault("status", status=503, times=100, match="request 1;")
+    params = GenerateParams(n=6, per_call=2, provider="openai", model="gpt-4o-mini")
+    outcome = jobs.run_generate(repo, params, settings=settings)
+    assert outcome.status == "partial" and outcome.failed == 1
+    attempts = repo.db.cursor().execute(
+        "SELECT count(*) FROM llm_calls WHERE NOT ok").fetchall()[0][0]
+    assert attempts == settings.max_attempts
+    assert "run the job again" in repo.job(outcome.job_id)["error"]
+
+
+def test_sigkill_mid_job_then_rerun_completes_without_repeats(db_path, monkeypatch):
+    srv = FakeLLMServer(latency=0.15).start()
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test-kill-0123456789",
+           "OPENAI_BASE_URL": srv.openai_base_url, "HONEYBEE_DB": str(db_path)}
+    cmd = [sys.executable, "-m", "honeybee_core.cli", "generate", "--n", "60", "--per-call",
+           "2", "--provider", "openai", "--model", "gpt-4o-mini", "--concurrency", "2", "--json"]
+    try:
+        child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while srv.model_requests() < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        assert child.returncode == -signal.SIGKILL
+        probe = subprocess.run(
+            [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]);"
+             "print(c.execute('select count(*) from llm_calls where ok').fetchall()[0][0])",
+             str(db_path)], capture_output=True, text=True, check=True)
+        finished = int(probe.stdout)
+        assert 0 < finished < 30
+        srv.reset_stats()
+        rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                               timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        outcome = json.loads(rerun.stdout)
+        assert outcome["status"] == "finished" and outcome["total"] == 30
+        assert outcome["cached_calls"] == finished  # finished calls came from the log...
+        assert srv.model_requests() == 30 - finished  # ...and only the rest were paid for
+    finally:
+        srv.stop()
+    clean_db = db_path.with_name("clean.duckdb")
+    srv2 = FakeLLMServer().start()
+    try:
+        env2 = {**env, "OPENAI_BASE_URL": srv2.openai_base_url, "HONEYBEE_DB": str(clean_db)}
+        subprocess.run(cmd, cwd=ROOT, env=env2, capture_output=True, check=True, timeout=120)
+    finally:
+        srv2.stop()
+    ids = [subprocess.run(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]);"
+         "print(sorted(r[0] for r in c.execute('select id from instructions').fetchall()))",
+         str(path)], capture_output=True, text=True, check=True).stdout for path in
+        (db_path, clean_db)]
+    assert ids[0] == ids[1]  # the same final item set as an uninterrupted run
