@@ -28,6 +28,7 @@ lint: install
 
 bench: install
 	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/review.py
 
 clean-venv:
 	rm -rf $(VENV)

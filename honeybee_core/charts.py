@@ -198,3 +198,18 @@ def correlation_chart(rows: list[dict[str, Any]] | None, title: str = "") -> go.
         yaxis={"title": "correlation", "range": [lowest - 0.05, 1.02]},
     )
     return fig
+
+
+def training_curves(metrics: Any) -> go.Figure:
+    """Train loss and validation loss against the optimizer step (metrics: a DataFrame)."""
+    if metrics is None or len(metrics) == 0:
+        return empty_figure("Loss")
+    fig = go.Figure()
+    for column, name in (("loss", "train loss"), ("eval_loss", "validation loss")):
+        part = metrics.dropna(subset=[column])
+        if len(part):
+            fig.add_trace(go.Scatter(x=part["step"], y=part[column], mode="lines+markers",
+                                     name=name))
+    fig.update_layout(title="Loss", xaxis_title="step", yaxis_title="loss", height=340,
+                      margin={"t": 40, "b": 40})
+    return fig

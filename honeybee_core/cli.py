@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from honeybee_core import auth
 from honeybee_core import io as hio
 from honeybee_core.config import get_settings
 from honeybee_core.db import open_database
@@ -170,6 +171,103 @@ def agreement(
     emit(result, as_json, "\n".join(lines))
 
 
+@app.command()
+def curate(
+    rule: Annotated[str | None, typer.Option(help="Verifier rule (default from settings).")]
+    = None,
+    require_approval: Annotated[bool, typer.Option(
+        "--require-approval", help="Only items a curator approved.")] = False,
+    stage: Annotated[list[int] | None, typer.Option(help="Only these stages (repeatable).")]
+    = None,
+    name: Annotated[str | None, typer.Option(help="A name for the snapshot.")] = None,
+    preview: Annotated[bool, typer.Option("--preview", help="Count only; freeze nothing.")]
+    = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Freeze the selected items into a hashed Parquet snapshot for training."""
+    from honeybee_core import curation
+    from honeybee_core.auth import CLI_ACTOR
+
+    spec = curation.SnapshotSpec(rule or get_settings().filter_rule, require_approval,
+                                 tuple(stage or ()), name)
+    repo = open_repo(db)
+    if preview:
+        count = curation.preview(repo, spec)
+        emit({"rule": spec.rule, "items": count}, as_json, f"{count} items pass {spec.rule}.")
+        return
+    snap = curation.create_snapshot(repo, spec, CLI_ACTOR)
+    emit(snap, as_json, f"Snapshot {snap['id']}: {snap['n_items']} items, sha256 "
+         f"{snap['sha256'][:12]}…, {snap['path']}")
+
+
+@app.command()
+def train(
+    snapshot: Annotated[str | None, typer.Option(help="Snapshot id or Parquet file.")] = None,
+    base_model: Annotated[str, typer.Option(help="tiny, a local path, or a hub id (downloads "
+                                            "only when you name one).")] = "tiny",
+    init_adapter: Annotated[Path | None, typer.Option(help="Continue from this adapter "
+                                                      "(progressive stages).")] = None,
+    epochs: Annotated[float | None, typer.Option(help="Epochs (default 3).")] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Stop after K optimizer steps.")] = None,
+    learning_rate: Annotated[float | None, typer.Option(help="Default 1e-4.")] = None,
+    lora_r: Annotated[int | None, typer.Option(help="Default 8.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Per-device batch (default 4).")]
+    = None,
+    config: Annotated[Path | None, typer.Option(help="JSON file of further run.json fields.")]
+    = None,
+    stage: Annotated[int | None, typer.Option(help="Stage this run trains.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Run folder (default data/runs/<id>).")]
+    = None,
+    resume: Annotated[str | None, typer.Option(help="Resume this run id from its last "
+                                               "checkpoint.")] = None,
+    detach: Annotated[bool, typer.Option("--detach", help="Return once started.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Launch even if a run is active.")]
+    = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """LoRA-finetune on a snapshot (the paper's defaults); waits unless --detach."""
+    from honeybee_core import runs
+    from honeybee_core.auth import CLI_ACTOR
+
+    repo = open_repo(db)
+    if resume:
+        run = runs.resume_run(repo, resume, CLI_ACTOR, extra_steps=max_steps)
+    else:
+        if not snapshot:
+            raise InputError("Give --snapshot ID|FILE (or --resume RUN_ID).")
+        overrides = _json_file(config) if config else {}
+        given = {"base_model": base_model, "init_adapter": init_adapter, "epochs": epochs,
+                 "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
+                 "per_device_batch_size": batch_size}
+        overrides |= {k: str(v) if isinstance(v, Path) else v for k, v in given.items()
+                      if v is not None}
+        run = runs.launch_run(repo, snapshot, CLI_ACTOR, overrides=overrides, stage=stage,
+                              out_dir=out, force=force)
+    if not detach:
+        run = runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run)
+    emit(run, as_json, f"\nRun {run['id']}: {run['status']} at step {run['step']}; "
+         f"folder {run['out_dir']}")
+    if run["status"] == "failed":
+        raise typer.Exit(1)
+
+
+def _show_run(run: dict[str, Any]) -> None:
+    typer.echo(f"\r{run['status']} step {run['step']}/{run['max_steps'] or '?'}", err=True,
+               nl=False)
+
+
+def _json_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"--config {path} is not a readable JSON file ({exc}).") from None
+    if not isinstance(data, dict):
+        raise InputError(f"--config {path} must hold one JSON object of run.json fields.")
+    return data
+
+
 def _default_model(provider: str, configured: str) -> str:
     """The configured model, unless it is the offline one and a real provider was chosen."""
     if provider != "offline" and configured == "heuristic-v1":
@@ -234,6 +332,41 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
         f"{k}: {v}" for k, v in numbers.items() if k != "by_stage"
     ) + "\nby_stage: " + ", ".join(f"{s}={n}" for s, n in numbers["by_stage"].items())
     emit(numbers, as_json, human)
+
+
+# -- users (issue 4) ----------------------------------------------------------------------------
+users_app = typer.Typer(help="Accounts and roles (reviewer, curator, admin).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The person's name, as they sign in.")],
+    role: Annotated[str, typer.Option(help="reviewer | curator | admin")] = "reviewer",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first stdin line.")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a user, or change an existing user's role (and password with --password-stdin)."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    created = auth.add_user(open_repo(db), auth.CLI_ACTOR, name, role, password)
+    emit({"name": name.strip(), "role": role, "created": created,
+          "password_set": password is not None}, as_json,
+         f"{'Added' if created else 'Updated'} {name.strip()} ({role})"
+         + (" with a password." if password is not None else "."))
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List users with their roles (never their password hashes)."""
+    users = auth.list_users(open_repo(db))
+    rows = [{"name": r.name, "role": r.role, "has_password": bool(r.has_password)}
+            for r in users.itertuples()]
+    emit({"users": rows}, as_json, "\n".join(
+        f"{r['name']}\t{r['role']}" + ("\tpassword" if r["has_password"] else "")
+        for r in rows) or "No users yet.")
 
 
 def main() -> None:

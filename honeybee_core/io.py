@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from honeybee_core.errors import InputError
-from honeybee_core.repo import ITEM_COLUMNS, SCORE_COLUMNS, Repository
+from honeybee_core.repo import ITEM_COLUMNS, SCORE_COLUMNS, Repository, rows
 
 ITEM_FORMATS = ("alpaca", "jsonl", "csv", "parquet", "hf", "verifier")
 EXPORT_FORMATS = ("alpaca", "jsonl", "parquet", "hf")
@@ -472,7 +472,7 @@ def export_items(
     frame = repo.select_items(selection, snapshot)
     frame["stage"] = frame["stage"].astype("int64")
     out.parent.mkdir(parents=True, exist_ok=True)
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    records = rows(frame)
     if fmt == "alpaca":
         triples = [{k: r[k] for k in ("instruction", "input", "output")} for r in records]
         out.write_text(json.dumps(triples, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -213,7 +213,7 @@ class Repository:
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         frame = self.db.cursor().execute("SELECT * FROM jobs WHERE id = ?", [job_id]).df()
-        return frame.to_dict("records")[0] if len(frame) else None
+        return _first_row(frame)
 
     def jobs(self, limit: int = 20, kind: str | None = None) -> pd.DataFrame:
         return self.db.cursor().execute(
@@ -240,7 +240,7 @@ class Repository:
             " AND ok ORDER BY created_at DESC LIMIT 1",
             [provider, model, request_hash],
         ).df()
-        return frame.to_dict("records")[0] if len(frame) else None
+        return _first_row(frame)
 
     def llm_call_totals(self, job_id: str | None = None) -> dict[str, Any]:
         rows = self.db.cursor().execute(
@@ -357,7 +357,7 @@ class Repository:
         anyone's ratings, so rating an item never reorders the rest.
         """
         cte, params = _scored_items(where)
-        return self.db.cursor().execute(
+        return self.db.cursor().sql(  # .sql: Arrow straight from the result, no extra copy
             cte + ", bounds AS (SELECT min(vmean) AS lo, max(vmean) AS hi FROM pool),"
             " ranked AS (SELECT p.id, p.vmean, CASE WHEN p.vmean IS NULL THEN ?"
             " WHEN b.hi = b.lo THEN 0 ELSE least(? - 1,"
@@ -368,7 +368,7 @@ class Repository:
             " SELECT id, stratum, vmean AS verifier_mean,"
             " (row_number() OVER (ORDER BY turn, stratum, id) - 1)::BIGINT AS pos FROM turns"
             " ORDER BY pos",
-            [*params, n_strata, n_strata, n_strata, seed],
+            params=[*params, n_strata, n_strata, n_strata, seed],
         ).to_arrow_table()
 
     def review_queue(
@@ -486,7 +486,7 @@ class Repository:
         """One row per item (only items the verifier scored, when one is named): the columns
         the explore table filters and sorts on, with verifier, rating and decision aggregates."""
         cte, params = _scored_items(ItemWhere(verifier=verifier), extra=_SUMMARY_ITEM_COLUMNS)
-        return self.db.cursor().execute(
+        return self.db.cursor().sql(
             cte + ", er AS (SELECT instruction_id, count(*) AS n_ratings,"
             " avg((accuracy + relevance + completeness + reasonableness) / 4) AS expert_mean"
             " FROM expert_ratings WHERE verdict IS DISTINCT FROM 'skip' GROUP BY instruction_id)"
@@ -496,7 +496,7 @@ class Repository:
             " coalesce(d.decision, 'undecided') AS decision, p.created_at"
             " FROM pool p LEFT JOIN er ON er.instruction_id = p.id"
             " LEFT JOIN current_decisions d ON d.instruction_id = p.id",
-            params,
+            params=params,
         ).to_arrow_table()
 
     def explore(
@@ -511,9 +511,13 @@ class Repository:
         clauses, params = _item_clauses(where, "s")
         if search:
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("s.id IN (SELECT id FROM instructions WHERE " + " OR ".join(
-                f"{c} ILIKE ? ESCAPE '\\'" for c in ("instruction", "input", "output")) + ")")
-            params += [pattern + "%"] * 3
+            # the item filters again inside, so DuckDB reads only their rows' text
+            inner, inner_params = _item_clauses(where, "i")
+            inner.append("(" + " OR ".join(f"i.{c} ILIKE ? ESCAPE '\\'"
+                                           for c in ("instruction", "input", "output")) + ")")
+            clauses.append("s.id IN (SELECT i.id FROM instructions i WHERE "
+                           + " AND ".join(inner) + ")")
+            params += [*inner_params, *[pattern + "%"] * 3]
         for column, (low, high) in ranges.items():
             if column not in (*SCORE_COLUMNS, "verifier_mean"):
                 raise ValueError(f"not a score column: {column}")
@@ -632,6 +636,138 @@ class Repository:
         ).fetchall()[0]
         return int(row[0]), str(row[1])
 
+    # -- snapshots -------------------------------------------------------------------------
+    def curation_candidates(self, stages: list[int] | None) -> pd.DataFrame:
+        """Kept items with their verifier scores (mean over verifiers, newest rubric of each),
+        current decision and stage; the curation rule is applied by the caller."""
+        return self.db.cursor().execute(
+            "WITH latest AS (SELECT * FROM verifier_scores QUALIFY row_number() OVER"
+            " (PARTITION BY instruction_id, verifier ORDER BY created_at DESC,"
+            " rubric_version DESC) = 1),"
+            " mean_scores AS (SELECT instruction_id, avg(accuracy) AS accuracy,"
+            " avg(relevance) AS relevance, avg(completeness) AS completeness,"
+            " avg(reasonableness) AS reasonableness FROM latest GROUP BY instruction_id)"
+            " SELECT i.id, i.stage, m.accuracy, m.relevance, m.completeness, m.reasonableness,"
+            " d.decision FROM instructions i"
+            " LEFT JOIN mean_scores m ON m.instruction_id = i.id"
+            " LEFT JOIN current_decisions d ON d.instruction_id = i.id"
+            " WHERE i.duplicate_of IS NULL AND (?::INTEGER[] IS NULL OR list_contains(?, i.stage))"
+            " ORDER BY i.id",
+            [stages, stages],
+        ).df()
+
+    def items_by_ids(self, ids: list[str]) -> pd.DataFrame:
+        cols = ", ".join(ITEM_COLUMNS)
+        return self.db.cursor().execute(
+            "SELECT " + cols + " FROM instructions WHERE id IN (SELECT unnest(?::VARCHAR[]))"
+            " ORDER BY id",
+            [ids],
+        ).df()
+
+    def snapshot_by_sha(self, sha256: str) -> dict[str, Any] | None:
+        frame = self.db.cursor().execute(
+            "SELECT * FROM snapshots WHERE sha256 = ? LIMIT 1", [sha256]).df()
+        return _first_row(frame)
+
+    def insert_snapshot(self, cur: Any, row: dict[str, Any], ids: list[str]) -> None:
+        cols = ["id", "name", "rule", "require_approval", "stages", "n_items", "sha256", "path",
+                "created_by"]
+        cur.execute(
+            "INSERT INTO snapshots (" + ", ".join(cols) + ") VALUES ("
+            + ", ".join("?" for _ in cols) + ")",
+            [row[c] for c in cols],
+        ).fetchall()
+        cur.execute(
+            "INSERT INTO snapshot_items (snapshot_id, instruction_id)"
+            " SELECT ?, unnest(?::VARCHAR[])",
+            [row["id"], ids],
+        ).fetchall()
+
+    def snapshots(self) -> pd.DataFrame:
+        return self.db.cursor().execute(
+            "SELECT id, name, rule, require_approval, stages, n_items, sha256, path, created_by,"
+            " created_at FROM snapshots ORDER BY created_at DESC"
+        ).df()
+
+    def snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
+        frame = self.db.cursor().execute(
+            "SELECT * FROM snapshots WHERE id = ?", [snapshot_id]).df()
+        return _first_row(frame)
+
+    # -- training runs ---------------------------------------------------------------------
+    def insert_run(self, row: dict[str, Any]) -> None:
+        cols = ["id", "snapshot_id", "stage", "base_model", "init_adapter", "config", "out_dir",
+                "status", "pid", "max_steps", "created_by"]
+        self.db.cursor().execute(
+            "INSERT INTO training_runs (" + ", ".join(cols) + ") VALUES ("
+            + ", ".join("?" for _ in cols) + ")",
+            [row.get(c) for c in cols],
+        ).fetchall()
+
+    def update_run(self, run_id: str, cur: Any = None, **fields: Any) -> None:
+        allowed = {"status", "pid", "step", "max_steps", "final_metrics", "error", "finished_at",
+                   "config"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"not training_runs columns: {sorted(unknown)}")
+        names = sorted(fields)
+        (cur or self.db.cursor()).execute(
+            "UPDATE training_runs SET " + ", ".join(f"{n} = ?" for n in names) + " WHERE id = ?",
+            [*(fields[n] for n in names), run_id],
+        ).fetchall()
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        frame = self.db.cursor().execute(
+            "SELECT * FROM training_runs WHERE id = ?", [run_id]).df()
+        return _first_row(frame)
+
+    def runs(self, limit: int = 50) -> pd.DataFrame:
+        return self.db.cursor().execute(
+            "SELECT id, stage, snapshot_id, base_model, status, step, max_steps, final_metrics,"
+            " error, out_dir, created_by, started_at, finished_at FROM training_runs"
+            " ORDER BY started_at DESC LIMIT ?",
+            [limit],
+        ).df()
+
+    def active_runs(self) -> list[str]:
+        return [r[0] for r in self.db.cursor().execute(
+            "SELECT id FROM training_runs WHERE status IN ('starting', 'running')"
+        ).fetchall()]
+
+    def metrics_lines(self, run_id: str) -> int:
+        """How many metrics.jsonl lines of this run are already ingested."""
+        return int(self.db.cursor().execute(
+            "SELECT coalesce(max(line) + 1, 0) FROM training_metrics WHERE run_id = ?", [run_id]
+        ).fetchall()[0][0])
+
+    def insert_metrics(self, cur: Any, run_id: str, rows: list[dict[str, Any]]) -> None:
+        cols = ["line", "step", "epoch", "loss", "eval_loss", "learning_rate", "tokens_per_s",
+                "tokens_seen", "wall_s"]
+        cur.executemany(
+            "INSERT INTO training_metrics (run_id, " + ", ".join(cols) + ") VALUES (?, "
+            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
+            [[run_id, *(row.get(c) for c in cols)] for row in rows],
+        )
+
+    def items_stage_max(self, snapshot_id: str) -> int | None:
+        """The highest stage among a snapshot's items (a run trains that stage)."""
+        value = self.db.cursor().execute(
+            "SELECT max(i.stage) FROM snapshot_items s JOIN instructions i"
+            " ON i.id = s.instruction_id WHERE s.snapshot_id = ?", [snapshot_id]
+        ).fetchall()[0][0]
+        return int(value) if value is not None else None
+
+    def delete_metrics(self, run_id: str) -> None:
+        self.db.cursor().execute(
+            "DELETE FROM training_metrics WHERE run_id = ?", [run_id]).fetchall()
+
+    def run_metrics(self, run_id: str) -> pd.DataFrame:
+        return self.db.cursor().execute(
+            "SELECT step, epoch, loss, eval_loss, learning_rate, tokens_per_s, tokens_seen, wall_s"
+            " FROM training_metrics WHERE run_id = ? ORDER BY line",
+            [run_id],
+        ).df()
+
 
 # DuckDB 2 keeps a result open until it is read to the end, so reads here use fetchall().
 
@@ -647,6 +783,15 @@ def _registered(cur: Any, frame: pd.DataFrame) -> Iterator[str]:
         # after a failed statement the transaction is aborted; the caller's ROLLBACK cleans up
         with contextlib.suppress(duckdb.TransactionException):
             cur.unregister(view)
+
+
+def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as dicts with None (not NaN/NaT) for SQL NULL."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
+    return rows(frame.head(1))[0] if len(frame) else None
 
 
 def _identifier(name: str) -> str:
@@ -708,4 +853,4 @@ def _scored_items(where: ItemWhere, extra: tuple[str, ...] = ()) -> tuple[str, l
 
 
 def _first_record(frame: pd.DataFrame) -> dict[str, Any] | None:
-    return frame.to_dict("records")[0] if len(frame) else None
+    return _first_row(frame)

@@ -7,9 +7,10 @@ import streamlit as st
 from honeybee_core import audit, charts
 from honeybee_core.agreement import DIMENSIONS
 from honeybee_core.config import get_settings
-from pages.common import attempt, repo
+from pages.common import attempt, current_actor, repo
 
 store = repo()
+current_actor()
 st.title("Verifier vs experts")
 st.caption("Spearman and Pearson with 95 % CIs; the paper reports 0.6-0.8. Refreshes by itself "
            "when anyone submits a rating.")

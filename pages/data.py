@@ -6,8 +6,9 @@ from pathlib import Path
 import streamlit as st
 
 from honeybee_core import io as hio
-from pages.common import attempt, repo
+from pages.common import attempt, current_actor, repo
 
+current_actor("curator")  # importing changes the data: curators and admins only
 st.title("Data")
 store = repo()
 

@@ -16,7 +16,7 @@ from pages.common import attempt, current_actor, repo
 PROVIDERS = ["offline", "openai", "anthropic"]
 settings = get_settings()
 store = repo()
-actor = current_actor()
+actor = current_actor("curator")
 prices = {k: (v[0], v[1]) for k, v in settings.prices.items()}
 
 st.title("Generate and verify")

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import repo
+from honeybee_core import explore
+from pages.common import attempt, repo
 
 st.title("🐝 HoneyBee Studio")
 st.caption(
@@ -11,7 +12,10 @@ st.caption(
     "Verifier scores them, experts review, and the approved subset finetunes a LLaMA-family model."
 )
 
-stats = repo().stats()
+summary = attempt(lambda: explore.home_summary(repo()))
+if summary is None:
+    st.stop()
+stats = summary.stats
 cols = st.columns(5)
 labels = ["instructions", "verifier_scored", "expert_rated", "approved", "rejected"]
 for col, key in zip(cols, labels, strict=True):
@@ -25,3 +29,18 @@ else:
     )
     st.subheader("Items by stage")
     st.bar_chart(by_stage, x="stage", y="items")
+    rate = summary.pass_rate
+    st.metric(f"Verifier pass rate ({summary.rule})",
+              "no scores yet" if rate is None else f"{rate:.0%}",
+              help=f"{summary.passing:,} of {summary.scored:,} scored items pass the default rule.")
+
+st.subheader("Rating progress per reviewer")
+if summary.reviewers.empty:
+    st.caption("No reviewers yet.")
+else:
+    st.dataframe(summary.reviewers, hide_index=True, key="home_reviewers")
+jobs_col, runs_col = st.columns(2)
+jobs_col.subheader("Latest jobs")
+jobs_col.dataframe(summary.jobs, hide_index=True, key="home_jobs")
+runs_col.subheader("Latest training runs")
+runs_col.dataframe(summary.runs, hide_index=True, key="home_runs")

@@ -52,3 +52,19 @@ def triples(n: int, prefix: str = "item") -> list[dict]:
          "output": f"Answer {i}: about 1.12 eV at 300 K."}
         for i in range(n)
     ]
+
+
+def sign_in_as(at, name: str = "tester", role: str = "admin", db: Path | None = None) -> None:
+    """Create (or re-role) a user in the app's database and sign the AppTest session in as them.
+
+    The app re-reads the role from the database on every run, so the user must exist there.
+    """
+    from honeybee_core import auth
+    from honeybee_core.config import get_settings
+
+    database = open_database(db or get_settings().db)
+    try:
+        auth.add_user(Repository(database), auth.CLI_ACTOR, name, role)
+    finally:
+        database.close()
+    at.session_state["hb_user"] = name

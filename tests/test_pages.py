@@ -9,7 +9,7 @@ from honeybee_core import io as hio
 from honeybee_core.config import get_settings
 from honeybee_core.db import open_database
 from honeybee_core.repo import Repository
-from tests.conftest import ROOT, triples, write_jsonl
+from tests.conftest import ROOT, sign_in_as, triples, write_jsonl
 
 PAGES = ["pages/home.py", "pages/data.py"]
 
@@ -31,6 +31,7 @@ def _fill(path, tmp_path) -> None:
 
 def _run(page: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    sign_in_as(at)  # pages are listed by role; an admin sees them all
     at.run()
     if page != "pages/home.py":
         at.switch_page(page)

@@ -29,7 +29,7 @@ from honeybee_core.pipeline.prompts import VERIFY_VERSION
 from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMRequest, LLMResult, Provider
 from honeybee_core.providers.client import LLMClient
-from honeybee_core.repo import Repository
+from honeybee_core.repo import Repository, rows
 
 Progress = Callable[[dict[str, Any]], None]
 _cancel_flags: dict[str, threading.Event] = {}
@@ -206,7 +206,7 @@ def check_launch(actor: Actor, params: instructor.GenerateParams | VerifyParams)
 def job_board(repo: Repository, limit: int = 8) -> list[dict[str, Any]]:
     """Recent jobs with their progress fraction and a one-line summary (ETA and cost so far)."""
     board = []
-    for job in repo.jobs(limit=limit).to_dict("records"):
+    for job in rows(repo.jobs(limit=limit)):
         done, total = int(job["progress_done"]), int(job["progress_total"])
         fraction = min(1.0, done / total) if total else (1.0 if job["status"] == "finished"
                                                          else 0.0)

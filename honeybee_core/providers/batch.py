@@ -101,9 +101,10 @@ async def poll_batch(
 ) -> BatchStatus:
     """Fetch status; once the batch has ended, parse and validate every row.
 
-    Rows are costed at batch prices and returned as CallRecords (also written to call_log
-    when given). `attempt` is the submission round, for the records. When done, any request
-    the provider did not report on is listed in failed as missing.
+    Rows are costed at batch prices and returned as CallRecords, also written to call_log when
+    given (skipping requests that already have an ok record there, so re-polling an ended batch
+    adds nothing for them). `attempt` is the submission round, for the records. When done,
+    any request the provider did not report on is listed in failed as missing.
     """
     unique = _unique(provider, reqs)
     status = BatchStatus(batch_id, provider.name, "unknown", False)
@@ -126,7 +127,9 @@ async def poll_batch(
                 status.records.append(_record(provider, req, cid, None, reason, attempt))
     if call_log is not None:
         for rec in status.records:
-            call_log.record(rec)
+            # Polling an ended batch again must not duplicate rows already in the log.
+            if call_log.lookup(rec.provider, rec.model, rec.request_hash) is None:
+                call_log.record(rec)
     return status
 
 

@@ -42,9 +42,10 @@ class OpenAIProvider:
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         self.timeout = timeout
         self.pools = max(1, pools)
-        # Official API rejects max_tokens for reasoning models; compatible servers
+        # The official API rejects max_tokens for reasoning models; compatible servers
         # (vLLM, Ollama, LM Studio) reliably understand only max_tokens.
-        self._max_tokens_key = "max_tokens" if self.base_url else "max_completion_tokens"
+        official = not self.base_url or "api.openai.com" in self.base_url
+        self._max_tokens_key = "max_completion_tokens" if official else "max_tokens"
         self._clients: list[openai.AsyncOpenAI] = []
         self._next = 0
         self._tls: ssl.SSLContext | None = None

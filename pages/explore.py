@@ -1,0 +1,96 @@
+"""Explore: every item, filtered, sorted and paged by DuckDB; one item in full; curation."""
+
+import streamlit as st
+
+from honeybee_core import explore, review
+from honeybee_core.config import get_settings
+from honeybee_core.explore import RANGE_COLUMNS, SORT_COLUMNS, ExploreQuery
+from honeybee_core.review import ItemWhere
+from pages.common import attempt, current_actor, repo
+from pages.item_view import show_item, show_verifier
+
+store, actor = repo(), current_actor()
+ss = st.session_state
+st.title("Explore")
+if ss.get("ex_msg"):
+    st.success(ss.pop("ex_msg"))
+
+opts = review.filter_options(store)
+c1, c2, c3, c4 = st.columns(4)
+where = ItemWhere(
+    tuple(c1.multiselect("Stage", opts["stages"], key="ex_stages")),
+    tuple(c2.multiselect("Topic", opts["topics"], key="ex_topics")),
+    tuple(c3.multiselect("Task type", opts["task_types"], key="ex_task_types")),
+    tuple(c4.multiselect("Source", opts["sources"], key="ex_sources")),
+)
+c1, c2, c3 = st.columns([3, 1, 1])
+search = c1.text_input("Search instruction, input and output", key="ex_search")
+rated = c2.selectbox("Expert ratings", ["any", "rated", "unrated"], key="ex_rated")
+decision = c3.selectbox("Decision", ["any", "approve", "reject", "undecided"], key="ex_decision")
+ranges = {}
+with st.expander("Verifier score ranges"):
+    for col, column in zip(st.columns(len(RANGE_COLUMNS)), RANGE_COLUMNS, strict=True):
+        low, high = col.slider(column.replace("_", " "), 0, 100, (0, 100), key=f"ex_range_{column}")
+        if (low, high) != (0, 100):  # untouched ranges keep unscored items in
+            ranges[column] = (float(low), float(high))
+c1, c2, c3, c4 = st.columns(4)
+sort = c1.selectbox("Sort by", SORT_COLUMNS, key="ex_sort")
+descending = c2.toggle("Descending", key="ex_desc")
+size = c3.selectbox("Rows per page", [25, 50, 100, 200], index=1, key="ex_page_size")
+page_no = c4.number_input("Page", 1, None, 1, key="ex_page") - 1
+
+query = ExploreQuery(where, search, ranges, {"any": None, "rated": True, "unrated": False}[rated],
+                     None if decision == "any" else decision, sort, descending, page_no, size)
+result = attempt(lambda: explore.explore(store, query))
+if result is None:
+    st.stop()
+st.caption(f"{result.total:,} items match · page {page_no + 1} of {result.pages}")
+st.dataframe(result.rows, hide_index=True, key="ex_table")
+
+if not result.rows.empty:
+    labels = dict(zip(result.rows["id"], result.rows["instruction"].str.slice(0, 100),
+                      strict=True))
+    item_id = st.selectbox("Item detail", list(labels), format_func=labels.get, key="ex_item")
+    detail = attempt(lambda: explore.item_detail(store, item_id))
+    if detail is not None:
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            show_item(detail.item)
+        with right:
+            show_verifier(detail.verifier_scores)
+            st.markdown(f"**Expert ratings** ({len(detail.ratings)})")
+            st.dataframe(detail.ratings, hide_index=True, key="ex_ratings")
+            st.markdown(f"**Decision: {detail.decision}** · history, latest first")
+            st.dataframe(detail.decisions, hide_index=True, key="ex_decisions")
+            if actor.can("decide"):
+                reason = st.text_input("Reason (optional)", key="ex_reason")
+                a, r = st.columns(2)
+                for col, verdict in ((a, "approve"), (r, "reject")):
+                    if col.button(verdict.capitalize(), key=f"ex_{verdict}") and attempt(
+                            lambda v=verdict: review.decide(store, actor, item_id, v, reason)):
+                        ss["ex_msg"] = f"Item {verdict}d."
+                        st.rerun()
+
+if actor.can("bulk_decide"):
+    with st.expander("Bulk decision by rule (curators)"):
+        rule = st.text_input("Rule", get_settings().filter_rule, key="ex_rule",
+                             help="e.g. mean>=95,min>=90 (the paper's) or accuracy>=90")
+        bulk = st.radio("Decision", ["approve", "reject"], horizontal=True, key="ex_bulk_decision",
+                        format_func={"approve": "approve items that pass",
+                                     "reject": "reject items that fail"}.get)
+        only_new = st.checkbox("Only undecided items", True, key="ex_bulk_undecided")
+        inputs = (rule, bulk, only_new)
+        if st.button("Preview", key="ex_bulk_preview"):
+            plan = attempt(lambda: review.bulk_preview(store, rule, bulk,
+                                                       undecided_only=only_new))
+            ss["ex_bulk_plan"] = (inputs, plan.n) if plan else None
+        planned = ss.get("ex_bulk_plan")
+        if planned and planned[0] == inputs:  # a preview of exactly these inputs comes first
+            st.info(f"{planned[1]:,} items would be {bulk}d under {rule}.")
+            if st.button(f"Apply to {planned[1]:,} items", key="ex_bulk_apply", type="primary"):
+                done = attempt(lambda: review.bulk_apply(
+                    store, actor, rule, bulk, undecided_only=only_new, expected=planned[1]))
+                ss["ex_bulk_plan"] = None
+                if done is not None:
+                    ss["ex_msg"] = f"{done.n:,} items {bulk}d; the rule is recorded on each."
+                    st.rerun()

@@ -1,0 +1,103 @@
+"""Train: freeze a snapshot, launch LoRA finetuning, watch it, stop or resume it."""
+
+import pandas as pd
+import streamlit as st
+
+from honeybee_core import charts, curation, runs
+from honeybee_core.config import get_settings
+from honeybee_core.training import runner
+from pages.common import attempt, current_actor, repo
+
+store = repo()
+actor = current_actor("curator")
+st.title("Train")
+
+with st.expander("Freeze a snapshot", expanded=store.snapshots().empty):
+    spec = curation.SnapshotSpec(
+        rule=st.text_input("Verifier rule", get_settings().filter_rule, key="snap_rule"),
+        require_approval=st.checkbox("Require curator approval", key="snap_approval"),
+        stages=tuple(st.multiselect("Stages (none = all)", store.stages_present(),
+                                    key="snap_stages")),
+        name=st.text_input("Name (optional)", key="snap_name") or None,
+    )
+    count = attempt(lambda: curation.preview(store, spec))
+    if count is not None:
+        st.caption(f"{count} items pass (rejected items and near-duplicates are always out).")
+    if st.button("Freeze snapshot", key="snap_go", disabled=not count):
+        snap = attempt(lambda: curation.create_snapshot(store, spec, actor))
+        if snap:
+            st.success(f"Snapshot {snap['id']}: {snap['n_items']} items, sha256 "
+                       f"{snap['sha256'][:12]}…")
+
+snapshots = store.snapshots()
+st.subheader("Launch a run")
+if snapshots.empty:
+    st.info("Freeze a snapshot first.")
+else:
+    sizes = dict(zip(snapshots["id"], snapshots["n_items"], strict=True))
+    snapshot = st.selectbox("Snapshot", list(sizes), key="run_snapshot",
+                            format_func=lambda s: f"{s} ({sizes[s]} items)")
+    finished = store.runs()
+    adapters = [f"{o}/adapter" for o in finished.loc[finished["status"] == "finished", "out_dir"]]
+    a, b, c, d = st.columns(4)
+    overrides = {
+        "base_model": a.text_input("Base model (tiny, path or hub id)", "tiny", key="run_base"),
+        "epochs": b.number_input("Epochs", 0.1, 100.0, 3.0, key="run_epochs"),
+        "max_steps": c.number_input("Max steps (-1: by epochs)", -1, 10**7, -1, key="run_steps"),
+        "learning_rate": d.number_input("Learning rate", 1e-6, 1.0, 1e-4, format="%.0e",
+                                        key="run_lr"),
+        "lora_r": a.number_input("LoRA r", 1, 256, 8, key="run_r"),
+        "lora_alpha": b.number_input("LoRA alpha", 1, 512, 16, key="run_alpha"),
+        "lora_dropout": c.number_input("LoRA dropout", 0.0, 0.9, 0.05, key="run_dropout"),
+        "per_device_batch_size": d.number_input("Batch size", 1, 512, 4, key="run_batch"),
+        "max_length": a.number_input("Max tokens", 16, 8192, 512, key="run_len"),
+        "eval_steps": b.number_input("Eval every", 1, 10**6, 50, key="run_eval"),
+        "save_steps": c.number_input("Checkpoint every", 1, 10**6, 50, key="run_save"),
+        "early_stopping_patience": d.number_input("Early-stop patience (0 off)", 0, 100, 3,
+                                                  key="run_patience"),
+        "gradient_checkpointing": a.checkbox("Gradient checkpointing", key="run_gc"),
+    }
+    init = b.selectbox("Continue from adapter", [None, *adapters], key="run_init")
+    if init:
+        overrides["init_adapter"] = init
+    with st.expander("Equivalent commands (CLI, torchrun, accelerate)"):
+        for name, line in runs.preview_commands(snapshot, overrides).items():
+            st.code(line, language="bash" if name != "extra.json" else "json")
+    force = st.checkbox("Launch even if a run is active", key="run_force")
+    if st.button("Launch", key="run_launch", type="primary"):
+        run = attempt(lambda: runs.launch_run(store, snapshot, actor, overrides=overrides,
+                                              force=force))
+        if run:
+            st.success(f"Run {run['id']} started.")
+
+
+@st.fragment(run_every=2)
+def run_board() -> None:
+    runs.refresh_active(store)
+    table = store.runs()
+    st.subheader("Runs")
+    if table.empty:
+        st.caption("No runs yet.")
+        return
+    st.dataframe(table, hide_index=True, key="runs_table")
+    run_id = st.selectbox("Run", table["id"], key="run_pick")
+    run = store.run(run_id)
+    status = runner.read_status(run["out_dir"])
+    total = run["max_steps"] or status.get("max_steps") or 0
+    eta = f", ETA {status['eta_s']:.0f} s" if status.get("eta_s") else ""
+    st.progress(min(1.0, run["step"] / total) if total else 0.0,
+                text=f"{run['status']}: step {run['step']}/{total or '?'}{eta}")
+    st.plotly_chart(charts.training_curves(store.run_metrics(run_id)), key="run_curves")
+    if run["error"]:
+        st.error(run["error"])
+    left, right = st.columns(2)
+    if run["status"] in ("starting", "running") and left.button("Stop (saves a checkpoint)",
+                                                               key="run_stop"):
+        attempt(lambda: runs.stop_run(store, run_id, actor))
+    if run["status"] in ("stopped", "failed") and right.button("Resume", key="run_resume"):
+        attempt(lambda: runs.resume_run(store, run_id, actor))
+    with st.expander("Artifacts"):
+        st.dataframe(pd.DataFrame(runs.artifacts(run)), hide_index=True, key="run_artifacts")
+
+
+run_board()

@@ -1,0 +1,131 @@
+"""AppTest for the Generate, Train and Agreement pages on an empty and on a seeded database."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from honeybee_core import curation, runs
+from honeybee_core.auth import CLI_ACTOR
+from honeybee_core.config import get_settings, load_settings
+from honeybee_core.db import open_database
+from honeybee_core.demo import seed_demo
+from honeybee_core.repo import Repository
+from tests.conftest import ROOT, sign_in_as
+
+PAGES = ["pages/generate.py", "pages/train.py", "pages/agreement.py"]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A demo database with a snapshot and one short finished run (built once)."""
+    folder = tmp_path_factory.mktemp("seeded")
+    settings = load_settings(db=folder / "seed.duckdb", runs_dir=folder / "runs")
+    database = open_database(settings.db)
+    repo = Repository(database)
+    seed_demo(repo, settings)
+    snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR, settings)
+    run = runs.launch_run(repo, snap["id"], CLI_ACTOR, settings=settings, overrides={
+        "max_steps": 4, "eval_steps": 2, "save_steps": 2, "logging_steps": 1,
+        "early_stopping_patience": 0, "max_length": 256})
+    runs.wait_for(repo, run["id"], timeout=240, poll_s=0.5)
+    database.close()
+    return folder
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch):
+    def use(source=None):
+        if source is not None:
+            shutil.copytree(source, tmp_path / "data")
+            path = tmp_path / "data" / "seed.duckdb"
+        else:
+            path = tmp_path / "empty.duckdb"
+        monkeypatch.setenv("HONEYBEE_DB", str(path))
+        monkeypatch.setenv("HONEYBEE_RUNS_DIR", str(tmp_path / "data" / "runs"))
+        get_settings.cache_clear()
+        return path
+    yield use
+    get_settings.cache_clear()
+
+
+def _open(page: str, role: str = "admin") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    sign_in_as(at, role=role)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_render_empty(app_env, page):
+    app_env()
+    assert not _open(page).exception
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_render_seeded(app_env, seeded, page):
+    app_env(seeded)
+    at = _open(page)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_agreement_page_shows_correlations(app_env, seeded):
+    app_env(seeded)
+    at = _open("pages/agreement.py")
+    table = at.dataframe[0].value  # the correlation table comes first
+    assert set(table["dimension"]) == {"accuracy", "relevance", "completeness",
+                                       "reasonableness"}
+    assert (table["status"] == "ok").all()
+
+
+def test_generate_page_launches_an_offline_job(app_env):
+    path = app_env()
+    at = _open("pages/generate.py")
+    at.number_input(key="gen_n").set_value(10)
+    at.button(key="gen_launch").click()
+    at.run()
+    assert not at.exception and not at.error
+    from pages.common import _repository
+
+    store = _repository(str(path))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        jobs = store.jobs()
+        if len(jobs) and jobs.iloc[0]["status"] == "finished":
+            break
+        time.sleep(0.2)
+    assert store.jobs().iloc[0]["status"] == "finished"
+    assert store.jobs().iloc[0]["created_by"] == "tester"
+    assert store.stats()["instructions"] > 0
+
+
+def test_train_page_freezes_a_snapshot(app_env, seeded):
+    path = app_env(seeded)
+    at = _open("pages/train.py")
+    at.text_input(key="snap_rule").set_value("mean>=50")
+    at.run()
+    at.button(key="snap_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    from pages.common import _repository
+
+    assert "mean>=50" in set(_repository(str(path)).snapshots()["rule"])
+
+
+@pytest.mark.parametrize("page", ["pages/generate.py", "pages/train.py"])
+def test_reviewer_cannot_open_launch_pages(app_env, page):
+    app_env()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        _open(page, role="reviewer")  # not in a reviewer's menu...
+    direct = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    sign_in_as(direct, role="reviewer")
+    direct.run()  # ...and reached directly, the page stops before any control
+    assert not direct.exception
+    assert direct.error and "curator" in direct.error[0].value
+    assert not direct.button

@@ -1,0 +1,129 @@
+"""Snapshots and training runs through the database: curate -> launch -> ingest -> adapter."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from honeybee_core import curation, runs
+from honeybee_core.auth import CLI_ACTOR, Actor
+from honeybee_core.config import load_settings
+from honeybee_core.demo import seed_demo
+from honeybee_core.errors import InputError, PermissionDeniedError, TrainingError
+from honeybee_core.training import runner
+
+FAST = {"max_steps": 12, "eval_steps": 4, "save_steps": 4, "logging_steps": 2,
+        "per_device_batch_size": 4, "max_length": 256, "early_stopping_patience": 0}
+REVIEWER = Actor("rita", "reviewer")
+
+
+@pytest.fixture(scope="module")
+def demo_source(tmp_path_factory):
+    """One seeded demo database, copied per test (seeding takes a few seconds)."""
+    from honeybee_core.db import open_database
+    from honeybee_core.repo import Repository
+
+    folder = tmp_path_factory.mktemp("demo")
+    settings = load_settings(db=folder / "demo.duckdb", runs_dir=folder / "runs")
+    database = open_database(settings.db)
+    seed_demo(Repository(database), settings)
+    database.close()
+    return settings.db
+
+
+@pytest.fixture
+def env(demo_source, tmp_path):
+    from honeybee_core.db import open_database
+    from honeybee_core.repo import Repository
+
+    path = tmp_path / "db.duckdb"
+    path.write_bytes(demo_source.read_bytes())
+    settings = load_settings(db=path, runs_dir=tmp_path / "runs")
+    database = open_database(path)
+    yield Repository(database), settings
+    for run_id in Repository(database).active_runs():
+        runner.stop(Repository(database).run(run_id)["out_dir"], timeout=30)
+    database.close()
+
+
+def test_snapshot_is_frozen_hashed_and_content_addressed(env):
+    repo, settings = env
+    spec = curation.SnapshotSpec(rule="mean>=70")
+    expected = curation.preview(repo, spec)
+    snap = curation.create_snapshot(repo, spec, CLI_ACTOR, settings)
+    path = Path(snap["path"])
+    assert snap["n_items"] == expected == pq.read_table(path).num_rows > 0
+    import hashlib
+
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == snap["sha256"]
+    assert not path.stat().st_mode & stat.S_IWUSR  # read-only on disk
+    again = curation.create_snapshot(repo, spec, CLI_ACTOR, settings)
+    assert again["id"] == snap["id"]  # same content, same snapshot
+    # rejecting an item changes the selection, so a new snapshot, and the old one is untouched
+    victim = pq.read_table(path).column("id")[0].as_py()
+    with repo.db.transaction() as cur:
+        repo.add_decisions(cur, [victim], "reject", "curator", "wrong")
+    newer = curation.create_snapshot(repo, spec, CLI_ACTOR, settings)
+    assert newer["id"] != snap["id"] and newer["n_items"] == snap["n_items"] - 1
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == snap["sha256"]
+
+
+def test_snapshot_rules_and_permissions(env):
+    repo, settings = env
+    with pytest.raises(PermissionDeniedError):
+        curation.create_snapshot(repo, curation.SnapshotSpec("mean>=0"), REVIEWER, settings)
+    with pytest.raises(InputError, match="No item passes"):
+        curation.create_snapshot(repo, curation.SnapshotSpec("mean>=0", require_approval=True),
+                                 CLI_ACTOR, settings)
+    with pytest.raises(InputError):
+        curation.preview(repo, curation.SnapshotSpec("mean>=lots"))
+
+
+def test_tiny_run_end_to_end_is_ingested(env):
+    repo, settings = env
+    snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR,
+                                    settings)
+    with pytest.raises(PermissionDeniedError):
+        runs.launch_run(repo, snap["id"], REVIEWER, overrides=FAST, settings=settings)
+    run = runs.launch_run(repo, snap["id"], CLI_ACTOR, overrides=FAST, settings=settings)
+    with pytest.raises(TrainingError, match="still training"):
+        runs.launch_run(repo, snap["id"], CLI_ACTOR, overrides=FAST, settings=settings)
+    done = runs.wait_for(repo, run["id"], timeout=240, poll_s=0.5)
+    assert done["status"] == "finished", done["error"]
+    assert done["step"] == 12 and done["stage"] == 1
+    metrics = repo.run_metrics(run["id"])
+    train = metrics.dropna(subset=["loss"])
+    assert len(train) >= 5 and metrics["eval_loss"].notna().sum() >= 3
+    assert list(metrics["step"]) == sorted(metrics["step"])
+    manifest = json.loads((Path(done["out_dir"]) / "adapter" / "manifest.json").read_text())
+    assert manifest["snapshot"]["sha256"] == snap["sha256"]
+    assert json.loads(done["final_metrics"]) == manifest["metrics"]
+    assert runs.ingest(repo, run["id"])["step"] == 12  # re-ingest adds nothing
+    assert len(repo.run_metrics(run["id"])) == len(metrics)
+    commands = runs.commands(done)
+    assert "torchrun --standalone --nproc_per_node 2" in commands["torchrun"]
+
+
+def test_killed_run_is_marked_failed_with_log_tail(env):
+    repo, settings = env
+    snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR,
+                                    settings)
+    run = runs.launch_run(repo, snap["id"], CLI_ACTOR,
+                          overrides={**FAST, "max_steps": 2000}, settings=settings)
+    deadline = time.monotonic() + 120
+    while runs.ingest(repo, run["id"])["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    os.killpg(run["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while runs.ingest(repo, run["id"])["status"] != "failed" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    failed = repo.run(run["id"])
+    assert failed["status"] == "failed"
+    assert "killed or crashed" in failed["error"]
