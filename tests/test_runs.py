@@ -18,6 +18,7 @@ from honeybee_core.config import load_settings
 from honeybee_core.demo import seed_demo
 from honeybee_core.errors import InputError, PermissionDeniedError, TrainingError
 from honeybee_core.training import runner
+from tests.conftest import ROOT, run_cli
 
 FAST = {"max_steps": 12, "eval_steps": 4, "save_steps": 4, "logging_steps": 2,
         "per_device_batch_size": 4, "max_length": 256, "early_stopping_patience": 0}
@@ -109,6 +110,15 @@ def test_tiny_run_end_to_end_is_ingested(env):
     assert len(repo.run_metrics(run["id"])) == len(metrics)
     commands = runs.commands(done)
     assert "torchrun --standalone --nproc_per_node 2" in commands["torchrun"]
+    # the finished adapter answers the MatSci-NLP harness through the CLI
+    bench = run_cli("matsci-nlp", "--model", done["out_dir"], "--data",
+                    str(ROOT / "tests" / "data" / "matsci_nlp"), "--limit", "6", "--json",
+                    db=Path(done["out_dir"]).parent / "other.duckdb")
+    assert bench.returncode == 0, bench.stderr
+    report = json.loads(bench.stdout)
+    for task in ("glass_non_glass", "sofc_sent"):
+        assert report["tasks"][task]["n"] == 6
+        assert 0.0 <= report["tasks"][task]["closest"]["micro_f1"] <= 1.0
 
 
 def test_killed_run_is_marked_failed_with_log_tail(env):
