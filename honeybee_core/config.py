@@ -50,6 +50,7 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Price overrides, JSON: {"model": [usd_per_1M_input, usd_per_1M_output]}.',
     )
+    batch_poll_s: float = Field(30.0, gt=0, description="Seconds between batch status polls.")
     demo_items: int = Field(300, ge=0, description="Offline triples asked for to seed the demo.")
 
     @field_validator("prices", mode="before")

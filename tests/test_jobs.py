@@ -147,3 +147,63 @@ def test_sigkill_mid_job_then_rerun_completes_without_repeats(db_path, monkeypat
          str(path)], capture_output=True, text=True, check=True).stdout for path in
         (db_path, clean_db)]
     assert ids[0] == ids[1]  # the same final item set as an uninterrupted run
+
+
+@pytest.mark.parametrize("provider, model, key_env, url_attr", [
+    ("openai", "gpt-4o-mini", "OPENAI_API_KEY", "openai_base_url"),
+    ("anthropic", "claude-haiku-4-5", "ANTHROPIC_API_KEY", "base_url"),
+])
+def test_batch_mode_resubmits_only_failed_rows(repo, tmp_path, monkeypatch, provider, model,
+                                               key_env, url_attr):
+    srv = FakeLLMServer(batch_polls=1).start()
+    monkeypatch.setenv(key_env, "sk-test-batch-0123456789")
+    monkeypatch.setenv(key_env.replace("API_KEY", "BASE_URL"), getattr(srv, url_attr))
+    settings = load_settings(db=tmp_path / "b.duckdb", batch_poll_s=0.01)
+    try:
+        srv.add_fault("row_error", match="request 2;")
+        srv.add_fault("row_expired", match="request 3;")
+        params = GenerateParams(n=8, per_call=2, provider=provider, model=model, batch=True)
+        outcome = jobs.run_generate(repo, params, settings=settings)
+        assert outcome.status == "finished" and outcome.failed == 0
+        rounds = json.loads(repo.job(outcome.job_id)["batch_ids"])
+        assert [r["n"] for r in rounds] == [4, 2]  # the second round holds only the failures
+        assert all(r["done"] for r in rounds)
+        calls = repo.db.cursor().execute("SELECT ok, batch FROM llm_calls").df()
+        assert calls["batch"].all() and calls["ok"].sum() == 4
+        assert repo.stats()["instructions"] == outcome.new_items > 0
+        again = jobs.run_generate(repo, params, settings=settings)
+        assert again.cached_calls == 4 and again.paid_calls == 0
+    finally:
+        srv.stop()
+
+
+def test_batch_job_stopped_mid_poll_resumes_without_resubmitting(repo, tmp_path, monkeypatch):
+    import threading
+
+    srv = FakeLLMServer(batch_polls=10_000).start()  # the batch stays "in progress"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-batch-0123456789")
+    monkeypatch.setenv("OPENAI_BASE_URL", srv.openai_base_url)
+    settings = load_settings(db=tmp_path / "b.duckdb", batch_poll_s=0.02)
+    params = GenerateParams(n=6, per_call=2, provider="openai", model="gpt-4o-mini", batch=True)
+    try:
+        worker = threading.Thread(target=jobs.run_generate, args=(repo, params),
+                                  kwargs={"settings": settings})
+        worker.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            board = repo.jobs()
+            if len(board) and repo.job(board.iloc[0]["id"])["batch_ids"]:
+                break
+            time.sleep(0.05)
+        job_id = repo.jobs().iloc[0]["id"]
+        jobs.request_cancel(job_id)  # as if the app stopped while the batch was open
+        worker.join(30)
+        assert repo.job(job_id)["status"] == "cancelled"
+        submitted = srv.counts["/v1/batches"]
+        srv.batch_polls = 0  # the provider finishes the batch
+        outcome = jobs.run_generate(repo, params, settings=settings)
+        assert outcome.job_id == job_id and outcome.status == "finished"
+        assert srv.counts["/v1/batches"] == submitted  # polled the open batch, paid nothing more
+        assert len(json.loads(repo.job(job_id)["batch_ids"])) == 1
+    finally:
+        srv.stop()

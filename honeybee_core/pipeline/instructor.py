@@ -55,6 +55,8 @@ class GenerateParams:
                 raise InputError(
                     f"Unknown task type '{kind}'; choose from: {', '.join(TASK_TYPES)}."
                 )
+        if self.batch and self.provider == "offline":
+            raise InputError("--batch needs --provider openai or anthropic.")
         if self.grounded and not Path(self.grounded).exists():
             raise InputError(f"--grounded {self.grounded} does not exist; check the path.")
 

@@ -28,11 +28,14 @@ from honeybee_core.pipeline.dedup import NearDuplicateIndex
 from honeybee_core.pipeline.prompts import VERIFY_VERSION
 from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMRequest, LLMResult, Provider
+from honeybee_core.providers.batch import poll_batch, submit_batch
 from honeybee_core.providers.client import LLMClient
 from honeybee_core.repo import Repository, rows
 
 Progress = Callable[[dict[str, Any]], None]
 _cancel_flags: dict[str, threading.Event] = {}
+_active: set[str] = set()  # jobs running in this process (the one writer of the database)
+_open_lock = threading.Lock()
 
 
 class JobCancelled(HoneybeeError):
@@ -77,26 +80,35 @@ def request_cancel(job_id: str) -> None:
 
 
 def _open_job(repo: Repository, kind: str, key: str, actor: str | None) -> str:
-    job_id = repo.unfinished_job(kind, key)
-    if job_id is None:
-        job_id = f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        repo.create_job(job_id, kind, key, actor)
+    """The job to run: the unfinished one with the same settings, or a new one; marked active
+    here (under a lock) so a second launch of the same work is refused, not run twice."""
+    with _open_lock:
+        job_id = repo.unfinished_job(kind, key)
+        if job_id in _active:
+            raise InputError(f"Job {job_id} with these settings is already running; wait for "
+                             "it or cancel it.")
+        if job_id is None:
+            job_id = f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+            repo.create_job(job_id, kind, key, actor)
+        _active.add(job_id)
     _cancel_flags[job_id] = threading.Event()
     return job_id
 
 
 def _client(provider: Provider, repo: Repository, job_id: str, concurrency: int,
-            settings: Settings) -> LLMClient:
+            settings: Settings, batch: bool = False) -> LLMClient:
     return LLMClient(
-        provider, DuckCallLog(repo, job_id), concurrency=concurrency,
+        provider, DuckCallLog(repo, job_id, batch=batch), concurrency=concurrency,
         max_attempts=settings.max_attempts,
         prices={k: (v[0], v[1]) for k, v in settings.prices.items()},
     )
 
 
 def _run(repo: Repository, outcome: JobOutcome, client: LLMClient, requests: list[LLMRequest],
-         handle: Callable[[int, LLMResult], None], on_progress: Progress | None) -> JobOutcome:
-    """Run requests concurrently; commit each result through handle; keep the job row current."""
+         handle: Callable[[int, LLMResult], None], on_progress: Progress | None,
+         batch_poll_s: float | None = None) -> JobOutcome:
+    """Run requests (concurrently, or as provider batches when batch_poll_s is given); commit
+    each result through handle as it arrives; keep the job row current."""
     cancel = _cancel_flags[outcome.job_id]
     repo.update_job(outcome.job_id, status="running", progress_total=outcome.total,
                     started_at=_now(), error=None)
@@ -117,8 +129,10 @@ def _run(repo: Repository, outcome: JobOutcome, client: LLMClient, requests: lis
         if cancel.is_set():
             raise JobCancelled(f"Job {outcome.job_id} was cancelled; finished work is kept.")
 
+    work = (client.complete_many(requests, on_result=on_result) if batch_poll_s is None else
+            _batch_rounds(repo, outcome.job_id, client, requests, on_result, batch_poll_s))
     try:
-        asyncio.run(client.complete_many(requests, on_result=on_result))
+        asyncio.run(work)
     except JobCancelled:
         outcome.status = "cancelled"
     except Exception as exc:
@@ -128,10 +142,56 @@ def _run(repo: Repository, outcome: JobOutcome, client: LLMClient, requests: lis
     else:
         outcome.status = "finished" if outcome.failed == 0 else (
             "failed" if outcome.failed == outcome.total else "partial")
+    finally:
+        _active.discard(outcome.job_id)
     error = (f"{outcome.failed} of {outcome.total} calls failed after all attempts; run the job "
              "again to retry them." if outcome.failed else None)
     repo.update_job(outcome.job_id, status=outcome.status, error=error, finished_at=_now())
     return outcome
+
+
+async def _batch_rounds(repo: Repository, job_id: str, client: LLMClient,
+                        requests: list[LLMRequest], on_result: Callable[..., None],
+                        poll_s: float) -> None:
+    """Batch mode: answers already in the call log first, then one provider batch per round for
+    the rest; failed or expired rows go into the next round, up to max_attempts rounds. Batch ids
+    live on the job row, so a restarted job polls its open batch instead of paying again."""
+    provider, log = client.provider, client.call_log
+    hashes = [req.request_hash(provider.model) for req in requests]
+    pending = []
+    for i, h in enumerate(hashes):
+        hit = log.lookup(provider.name, provider.model, h)
+        if hit is not None and hit.parsed is not None:
+            on_result(i, requests[i], LLMResult(hit.parsed, hit.raw_response or "", 0, 0, 0.0,
+                                                0.0, 0, True, h))
+        else:
+            pending.append(i)
+    rounds = json.loads(repo.job(job_id)["batch_ids"] or "[]")
+    while pending and len([r for r in rounds if r["done"]]) < client.max_attempts:
+        subset = [requests[i] for i in pending]
+        if not rounds or rounds[-1]["done"]:
+            rounds.append({"id": await submit_batch(provider, subset), "n": len(subset),
+                           "done": False})
+            repo.update_job(job_id, batch_ids=json.dumps(rounds))
+        while True:
+            status = await poll_batch(provider, rounds[-1]["id"], subset, prices=client.prices,
+                                      call_log=log, attempt=len(rounds))
+            if status.done:
+                break
+            if _cancel_flags[job_id].is_set():
+                raise JobCancelled(f"Job {job_id} was cancelled; batch {rounds[-1]['id']} "
+                                   "keeps running at the provider and is polled on re-run.")
+            await asyncio.sleep(poll_s)
+        for i in list(pending):
+            result = status.results.get(hashes[i])
+            if result is not None:
+                pending.remove(i)
+                on_result(i, requests[i], result)
+        rounds[-1]["done"] = True
+        repo.update_job(job_id, batch_ids=json.dumps(rounds))
+    for i in pending:
+        on_result(i, requests[i], ProviderError(
+            f"Request {hashes[i][:12]} failed in {len(rounds)} batch rounds."))
 
 
 def run_generate(repo: Repository, params: instructor.GenerateParams, *,
@@ -146,7 +206,7 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
     calls = instructor.plan_calls(params, passages)
     provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
     job_id = _open_job(repo, "generate", params.key(), actor)
-    client = _client(provider, repo, job_id, params.concurrency, settings)
+    client = _client(provider, repo, job_id, params.concurrency, settings, params.batch)
     generator = f"{params.provider}:{params.model}"
     index = NearDuplicateIndex()
     for item_id, text, input_text in repo.kept_instructions():
@@ -168,7 +228,8 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
             outcome.new_items += repo.insert_generated(cur, rows)
 
     requests = [instructor.build_request(call, grounded) for call in calls]
-    return _run(repo, outcome, client, requests, handle, on_progress)
+    return _run(repo, outcome, client, requests, handle, on_progress,
+                settings.batch_poll_s if params.batch else None)
 
 
 def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = None,
@@ -178,11 +239,13 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = No
     settings = settings or get_settings()
     if params.limit is not None and params.limit < 1:
         raise InputError("--limit must be at least 1.")
+    if params.batch and params.provider == "offline":
+        raise InputError("--batch needs --provider openai or anthropic.")
     name = f"{params.provider}:{params.model}"
     items = repo.items_to_verify(name, VERIFY_VERSION, params.limit).to_dict("records")
     provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
     job_id = _open_job(repo, "verify", params.key(), actor)
-    client = _client(provider, repo, job_id, params.concurrency, settings)
+    client = _client(provider, repo, job_id, params.concurrency, settings, params.batch)
     outcome = JobOutcome(job_id, "verify", "running", 0, len(items))
 
     def handle(i: int, result: LLMResult) -> None:
@@ -191,7 +254,8 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = No
         outcome.scored += 1
 
     requests = [verifier.build_request(item) for item in items]
-    return _run(repo, outcome, client, requests, handle, on_progress)
+    return _run(repo, outcome, client, requests, handle, on_progress,
+                settings.batch_poll_s if params.batch else None)
 
 
 def check_launch(actor: Actor, params: instructor.GenerateParams | VerifyParams) -> bool:
