@@ -142,14 +142,18 @@ def lookup(repo: Repository, name: str) -> Actor | None:
 
 
 def sign_in_local(repo: Repository, name: str) -> Actor:
-    """HONEYBEE_AUTH=none: an existing name keeps its role; a new name becomes a reviewer."""
+    """HONEYBEE_AUTH=none: an existing name keeps its role; a new name becomes a reviewer,
+    except the first person on a database without an admin, who owns it (local use: the one
+    running `make run` can launch jobs and runs; `honeybee users add` changes roles)."""
     name = check_name(name)
     existing = lookup(repo, name)
     if existing is not None:
         return existing
+    users = repo.annotators()
+    role = "reviewer" if (users["role"] == "admin").any() else "admin"
     with repo.db.transaction() as cur:
-        repo.ensure_annotators(cur, [name], "reviewer")
-    return lookup(repo, name) or Actor(name, "reviewer")
+        repo.ensure_annotators(cur, [name], role)
+    return lookup(repo, name) or Actor(name, role)
 
 
 def sign_in_password(repo: Repository, name: str, password: str) -> Actor:

@@ -342,9 +342,13 @@ def test_password_hashing_and_sign_in(repo):
 
 
 def test_local_sign_in_creates_reviewers_and_keeps_roles(repo):
+    # the first person on a database with no admin owns it (local use)...
+    assert auth.sign_in(repo, "none", " owner ") == auth.Actor("owner", "admin")
+    # ...everyone after that starts as a reviewer, and roles are kept
     assert auth.sign_in(repo, "none", " newbie ") == auth.Actor("newbie", "reviewer")
-    add_user(repo, "boss", "admin")
-    assert auth.sign_in(repo, "none", "boss").role == "admin"
+    add_user(repo, "boss", "curator")
+    assert auth.sign_in(repo, "none", "boss").role == "curator"
+    assert auth.sign_in(repo, "none", "owner").role == "admin"
     with pytest.raises(PermissionDeniedError):  # no password set: password mode refuses
         auth.sign_in(repo, "password", "newbie", "anything at all")
 
