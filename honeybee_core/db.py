@@ -193,8 +193,10 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
 def _m002_review(con: duckdb.DuckDBPyConnection) -> None:
     # A "skip" (or a "flag" on an item too broken to score) is not a rating: its scores are NULL,
     # so agreement statistics read them as missing instead of as made-up numbers.
-    for column in ("accuracy", "relevance", "completeness", "reasonableness"):
-        con.execute(f"ALTER TABLE expert_ratings ALTER COLUMN {column} DROP NOT NULL")
+    con.execute("ALTER TABLE expert_ratings ALTER COLUMN accuracy DROP NOT NULL")
+    con.execute("ALTER TABLE expert_ratings ALTER COLUMN relevance DROP NOT NULL")
+    con.execute("ALTER TABLE expert_ratings ALTER COLUMN completeness DROP NOT NULL")
+    con.execute("ALTER TABLE expert_ratings ALTER COLUMN reasonableness DROP NOT NULL")
 
 
 # Append only: a migration that has shipped is never edited, a change is a new function.
