@@ -13,7 +13,8 @@ with st.form("hb_sign_in_form"):
         name = st.text_input("Name", key="hb_name")
         password = st.text_input("Password", type="password", key="hb_password")
     else:
-        st.caption("Local mode (HONEYBEE_AUTH=none): a new name becomes a reviewer.")
+        st.caption("Local mode (HONEYBEE_AUTH=none): the first person becomes the admin, later "
+                   "new names become reviewers.")
         picked = st.selectbox("Who are you?", auth.list_users(repo())["name"].tolist(),
                               index=None, key="hb_pick", placeholder="Pick your name")
         typed = st.text_input("…or type a new name", key="hb_new_name")

@@ -207,13 +207,17 @@ def test_password_mode_signs_in(full_db, monkeypatch):
 
 
 def test_local_mode_typed_name_becomes_a_reviewer(full_db):
+    database = open_database(full_db)
+    add_user(Repository(database), "owner", "admin")  # the database already has its admin
+    database.close()
     at = app("pages/home.py", user=None)
     assert at.metric  # home is open before choosing a name in HONEYBEE_AUTH=none
     at.switch_page("pages/sign_in.py")
     at.run()
     at.text_input(key="hb_new_name").input("newbie")
     at.button(key="hb_sign_in_submit").click().run()
-    assert db_rows(full_db, "SELECT name, role FROM annotators") == [("newbie", "reviewer")]
+    assert db_rows(full_db, "SELECT name, role FROM annotators WHERE name = 'newbie'") == [
+        ("newbie", "reviewer")]
     at.switch_page("pages/review.py")
     at.run()
     assert not at.exception and shown_item(at)
