@@ -15,6 +15,7 @@ pages = [
     PageSpec("pages/agreement.py", "Agreement", "📈", "reviewer"),
     PageSpec("pages/generate.py", "Generate", "🧪", "curator"),
     PageSpec("pages/train.py", "Train", "🏋️", "curator"),
+    PageSpec("pages/evaluate.py", "Evaluate", "🎯", "reviewer"),
     PageSpec("pages/data.py", "Data", "📦", "curator"),
 ]
 navigation(pages).run()

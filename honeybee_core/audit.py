@@ -67,3 +67,22 @@ def report_tables(result: dict[str, Any]) -> dict[str, pd.DataFrame]:
         "verifier_vs_verifier": pd.DataFrame(result["verifier_vs_verifier"]),
         "sample_size": pd.DataFrame(result["sample_size"]),
     }
+
+
+def reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
+    """One reviewer's running Spearman rho per dimension against the verifier (the Review
+    page's sidebar): estimate, 95 % Fisher CI and n, or why there is no estimate yet."""
+    scores, ratings, _ = load_inputs(repo, AuditFilters(annotator=reviewer))
+    if ratings.empty:
+        rows = [{"dimension": d, "n": 0, "status": "not_enough_data"}
+                for d in agreement.DIMENSIONS]
+    else:
+        aligned = agreement.Ratings.from_frames(scores, ratings)
+        rows = [r for r in agreement.per_reviewer(aligned) if r["method"] == "spearman"]
+    return pd.DataFrame([{
+        "dimension": r["dimension"],
+        "rho": None if r.get("estimate") is None else round(r["estimate"], 2),
+        "95% CI": None if r.get("ci_low") is None else
+        f"{r['ci_low']:.2f} to {r['ci_high']:.2f}",
+        "n": r["n"],
+    } for r in rows])

@@ -213,3 +213,20 @@ def training_curves(metrics: Any) -> go.Figure:
     fig.update_layout(title="Loss", xaxis_title="step", yaxis_title="loss", height=340,
                       margin={"t": 40, "b": 40})
     return fig
+
+
+def stage_chart(table: Any) -> go.Figure:
+    """The evaluator's grades across stages: one line per dimension (and the mean) over the
+    stage table's rows in order (base model, stage 1, stage 2, ...)."""
+    title = "Evaluator grades across stages"
+    if table is None or len(table) == 0:
+        return empty_figure(title)
+    fig = go.Figure()
+    for column in ("accuracy", "completeness", "reasonableness", "mean"):
+        fig.add_trace(go.Scatter(
+            x=list(table["model"]), y=list(table[column]), mode="lines+markers", name=column,
+            line={"width": 3 if column == "mean" else 1.5,
+                  "dash": "solid" if column == "mean" else "dot"}))
+    fig.update_layout(title=title, yaxis={"title": "grade (0-100)", "range": [0, 102]},
+                      xaxis={"type": "category"}, height=360, margin={"t": 40, "b": 40})
+    return fig

@@ -368,6 +368,97 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     emit(numbers, as_json, human)
 
 
+# -- evaluation, feedback and the loop (issue 7) ------------------------------------------------
+@app.command()
+def evaluate(
+    run: Annotated[str, typer.Option(help="A training run id, or a run / adapter folder.")],
+    evaluator: Annotated[str, typer.Option(help="offline, openai or anthropic (default from "
+                                           "settings).")] = "",
+    model: ModelOption = None,
+    n: Annotated[int, typer.Option("--n", help="Size of the held-out evaluation set.")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the evaluation set's order.")] = 0,
+    min_score: Annotated[float, typer.Option(help="Verifier mean that makes a reference "
+                                             "trustworthy (preferred items).")] = 80.0,
+    no_base: Annotated[bool, typer.Option("--no-base", help="Skip the base-model row.")] = False,
+    max_new_tokens: Annotated[int, typer.Option(help="Answer length cap.")] = 128,
+    batch_size: Annotated[int, typer.Option(help="Inference batch size.")] = 8,
+    concurrency: ConcurrencyOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer a held-out set with the run (and its base model) and grade the answers."""
+    from honeybee_core.pipeline.evaluate import EvaluateParams, run_evaluate
+
+    settings = get_settings()
+    name = evaluator or settings.evaluator_provider
+    params = EvaluateParams(
+        run=run, provider=name, model=model or _default_model(name, settings.evaluator_model),
+        n=n, seed=seed, min_score=min_score, include_base=not no_base,
+        max_new_tokens=max_new_tokens, batch_size=batch_size,
+        concurrency=concurrency or settings.concurrency)
+    outcome = run_evaluate(open_repo(db), params, on_progress=_progress(as_json))
+    emit(outcome.as_dict(), as_json,
+         f"\nJob {outcome.job_id} {outcome.status}: {outcome.eval_items} held-out items, "
+         f"{outcome.answered} answers generated, {outcome.scored} new grades by "
+         f"{params.evaluator}, {outcome.failed} failed, ${outcome.cost_usd:.4f}.")
+    if outcome.status == "failed":
+        raise typer.Exit(1)
+
+
+@app.command()
+def feedback(
+    run: Annotated[str, typer.Option(help="The evaluated run (id, folder, or 'base').")],
+    n: Annotated[int | None, typer.Option("--n", help="At most N weak answers, weakest "
+                                          "first.")] = None,
+    threshold: Annotated[float, typer.Option(help="Weak: any grade below this (paper: "
+                                             "100).")] = 100.0,
+    per_item: Annotated[int, typer.Option(help="New triples per weak answer.")] = 5,
+    provider: ProviderOption = "",
+    model: ModelOption = None,
+    grades_from: Annotated[str | None, typer.Option(help="Only this evaluator's grades "
+                                                    "(provider:model).")] = None,
+    concurrency: ConcurrencyOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The Instructor writes next-stage triples aimed at the run's weak answers."""
+    from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
+
+    settings = get_settings()
+    name = provider or settings.instructor_provider
+    params = FeedbackParams(
+        run=run, provider=name, model=model or _default_model(name, settings.instructor_model),
+        evaluator=grades_from, threshold=threshold, n=n, per_item=per_item,
+        concurrency=concurrency or settings.concurrency)
+    outcome = run_feedback(open_repo(db), params, on_progress=_progress(as_json))
+    emit(outcome.as_dict(), as_json,
+         f"\nJob {outcome.job_id} {outcome.status}: {outcome.total} weak answers, "
+         f"{outcome.new_items} new items, {outcome.duplicates} near-duplicates, "
+         f"${outcome.cost_usd:.4f}; `honeybee verify` scores them next.")
+
+
+@app.command()
+def loop(
+    stages: Annotated[int, typer.Option(help="Stages to run.")] = 2,
+    n_items: Annotated[int | None, typer.Option(help="Items to generate into an empty "
+                                                "database (default: demo_items).")] = None,
+    eval_n: Annotated[int, typer.Option(help="Size of the evaluation set.")] = 20,
+    rule: Annotated[str | None, typer.Option(help="Curation rule of every stage.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The whole loop offline: generate, verify, curate, train tiny, evaluate, feedback."""
+    from honeybee_core.loop import OFFLINE_RULE, run_offline_loop
+
+    report = run_offline_loop(open_repo(db), stages=stages, n_items=n_items, eval_n=eval_n,
+                              rule=rule or OFFLINE_RULE,
+                              log=None if as_json else lambda m: typer.echo(m, err=True))
+    table = "\n".join(f"{r['model']:<40} {r['n']:>4} {r['accuracy']:>6} {r['completeness']:>6}"
+                      f" {r['reasonableness']:>6} {r['mean']:>6}" for r in report["stage_table"])
+    emit(report, as_json, f"{'model':<40} {'n':>4} {'acc':>6} {'compl':>6} {'reas':>6} "
+         f"{'mean':>6}\n{table}\n{report['waiting_for_review']} items wait for review.")
+
+
 # -- users (issue 4) ----------------------------------------------------------------------------
 users_app = typer.Typer(help="Accounts and roles (reviewer, curator, admin).", no_args_is_help=True)
 app.add_typer(users_app, name="users")

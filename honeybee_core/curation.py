@@ -30,6 +30,7 @@ class SnapshotSpec:
     require_approval: bool = False
     stages: tuple[int, ...] = ()
     name: str | None = None
+    exclude: frozenset[str] = frozenset()  # ids held out, e.g. an evaluation set (issue 7)
 
 
 def select(repo: Repository, spec: SnapshotSpec) -> list[str]:
@@ -40,6 +41,7 @@ def select(repo: Repository, spec: SnapshotSpec) -> list[str]:
         return []
     keep = rule.passes(frame[list(DIMENSIONS)].to_numpy(dtype=float))
     keep &= (frame["decision"] != "reject").fillna(True).to_numpy(dtype=bool)
+    keep &= ~frame["id"].isin(spec.exclude).to_numpy(dtype=bool)
     if spec.require_approval:
         keep &= (frame["decision"] == "approve").fillna(False).to_numpy(dtype=bool)
     return sorted(frame.loc[keep, "id"].tolist())

@@ -802,6 +802,10 @@ class Repository:
             [row.get(c) for c in cols],
         ).fetchall()
 
+    def evaluation_count(self, run_id: str) -> int:
+        return int(self.db.cursor().execute(
+            "SELECT count(*) FROM evaluations WHERE run_id = ?", [run_id]).fetchall()[0][0])
+
     def run_by_out_dir(self, out_dir: str) -> dict[str, Any] | None:
         return _first_row(self.db.cursor().execute(
             "SELECT * FROM training_runs WHERE out_dir = ? ORDER BY started_at DESC LIMIT 1",

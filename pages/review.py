@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from honeybee_core import explore, review
+from honeybee_core import audit, explore, review
 from honeybee_core.errors import HoneybeeError
 from honeybee_core.review import DIMENSIONS, RUBRIC, ItemWhere, Rating
 from pages.common import attempt, current_actor, repo
@@ -109,6 +109,10 @@ else:
 prev, nxt, _ = st.columns([1, 1, 6])
 prev.button("◀ Previous", key="rv_prev", shortcut="Alt+P", on_click=_move, args=(-1,))
 nxt.button("Next ▶", key="rv_next", shortcut="Alt+N", on_click=_move, args=(1,))
+
+with st.sidebar:
+    st.caption("Your running agreement with the verifier (Spearman ρ, 95 % CI)")
+    st.dataframe(audit.reviewer_agreement(store, actor.name), hide_index=True, key="rv_rho")
 
 with st.expander("Your earlier ratings"):
     mine = review.my_ratings(store, actor)

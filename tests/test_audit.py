@@ -79,3 +79,15 @@ def test_cli_json_equals_core(db_path, tmp_path):
     printed = json.loads(out.stdout)
     assert printed["verifier_vs_experts"] == expected["verifier_vs_experts"]
     assert printed["inter_expert_alpha"] == expected["inter_expert_alpha"]
+
+
+def test_reviewer_running_rho(repo, tmp_path):
+    ids, verifier, ratings = _seed(repo, tmp_path)
+    table = audit.reviewer_agreement(repo, "bo").set_index("dimension")
+    mine = ratings[ratings["annotator"] == "bo"].set_index("instruction_id").reindex(ids)
+    keep = mine["accuracy"].notna().to_numpy()
+    rho = stats.spearmanr(verifier[keep, 0], mine["accuracy"].to_numpy()[keep]).statistic
+    assert table.loc["accuracy", "rho"] == round(rho, 2)
+    assert table.loc["accuracy", "n"] == keep.sum() == 35
+    empty = audit.reviewer_agreement(repo, "nobody")
+    assert len(empty) == 4 and empty["rho"].isna().all() and (empty["n"] == 0).all()

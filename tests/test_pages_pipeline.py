@@ -129,3 +129,17 @@ def test_reviewer_cannot_open_launch_pages(app_env, page):
     assert not direct.exception
     assert direct.error and "curator" in direct.error[0].value
     assert not direct.button
+
+
+def test_review_sidebar_shows_the_reviewers_running_rho(app_env, seeded):
+    app_env(seeded)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    sign_in_as(at, name="demo-expert-a", role="reviewer")
+    at.run()
+    at.switch_page("pages/review.py")
+    at.run()
+    assert not at.exception
+    table = at.sidebar.dataframe[0].value
+    assert list(table["dimension"]) == ["accuracy", "relevance", "completeness",
+                                        "reasonableness"]
+    assert table["rho"].notna().all() and (table["n"] > 10).all()
