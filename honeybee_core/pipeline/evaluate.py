@@ -31,11 +31,11 @@ from honeybee_core.pipeline.jobs import (
     JobCancelled,
     JobOutcome,
     Progress,
-    _cancel_flags,
-    _client,
-    _now,
-    _open_job,
-    _run,
+    cancel_flags,
+    llm_client,
+    now,
+    open_job,
+    run_requests,
 )
 from honeybee_core.pipeline.prompts import EVALUATE_VERSION
 from honeybee_core.providers import make_provider
@@ -159,14 +159,14 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
             for who, run_id in runs.items()}
     folder = answers_folder(target, params)
     todo = _unanswered(folder, need)
-    job_id = _open_job(repo, "evaluate", params.key(target.run_id), actor)
+    job_id = open_job(repo, "evaluate", params.key(target.run_id), actor)
     outcome = EvaluateOutcome(
         job_id, "evaluate", "running", 0,
         sum(len(f) for f in todo.values()) + sum(len(f) for f in need.values()),
         run_id=target.run_id, eval_items=len(items), folder=str(folder))
     if todo:
         repo.update_job(job_id, status="running", progress_total=outcome.total,
-                        started_at=_now(), error=None)
+                        started_at=now(), error=None)
         try:
             for _ in range(2):  # a process joined for other items leaves some for a second round
                 _infer(repo, outcome, folder, todo, target, params, on_progress)
@@ -178,15 +178,15 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
                                     "student.log there.")
         except JobCancelled:
             outcome.status = "cancelled"
-            repo.update_job(job_id, status="cancelled", finished_at=_now())
+            repo.update_job(job_id, status="cancelled", finished_at=now())
             return outcome
         except Exception as exc:
-            repo.update_job(job_id, status="failed", error=str(exc)[:2000], finished_at=_now())
+            repo.update_job(job_id, status="failed", error=str(exc)[:2000], finished_at=now())
             raise
     have = {who: student.read_answers(folder, who) for who in runs}
     pairs = [(run_id, item, have[who][item["id"]])
              for who, run_id in runs.items() for item in rows(need[who])]
-    client = _client(provider, repo, job_id, params.concurrency, settings)
+    client = llm_client(provider, repo, job_id, params.concurrency, settings)
 
     def handle(i: int, result: LLMResult) -> None:
         run_id, item, answer = pairs[i]
@@ -196,7 +196,7 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
         outcome.scored += 1
 
     requests = [evaluator.build_request(item, answer) for _, item, answer in pairs]
-    _run(repo, outcome, client, requests, handle, on_progress)
+    run_requests(repo, outcome, client, requests, handle, on_progress)
     return outcome
 
 
@@ -213,7 +213,7 @@ def _infer(repo: Repository, outcome: EvaluateOutcome, folder: Path,
             run_dir=str(target.run_dir), targets=sorted(todo),
             max_new_tokens=params.max_new_tokens, batch_size=params.batch_size))
     student.launch(folder)
-    cancel = _cancel_flags[outcome.job_id]
+    cancel = cancel_flags[outcome.job_id]
 
     def on_disk() -> int:
         return sum(len(student.read_answers(folder, w)) for w in student.TARGETS)

@@ -22,7 +22,14 @@ from honeybee_core.pipeline import instructor
 from honeybee_core.pipeline.dedup import NearDuplicateIndex
 from honeybee_core.pipeline.evaluate import BASE_RUN
 from honeybee_core.pipeline.evaluator import GRADE_COLUMNS
-from honeybee_core.pipeline.jobs import JobOutcome, Progress, _client, _open_job, _run
+from honeybee_core.pipeline.jobs import (
+    JobOutcome,
+    Progress,
+    llm_client,
+    open_job,
+    run_requests,
+    store_items,
+)
 from honeybee_core.pipeline.prompts import FEEDBACK_VERSION, render, system_prompt
 from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMRequest, LLMResult
@@ -108,8 +115,8 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None 
     if params.n is not None:
         weak = weak[: params.n]
     provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
-    job_id = _open_job(repo, "feedback", params.key(run_id), actor)
-    client = _client(provider, repo, job_id, params.concurrency, settings)
+    job_id = open_job(repo, "feedback", params.key(run_id), actor)
+    client = llm_client(provider, repo, job_id, params.concurrency, settings)
     generator = f"{params.provider}:{params.model}"
     index = NearDuplicateIndex()
     for item_id, text, input_text in repo.kept_instructions():
@@ -126,14 +133,7 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None 
         for row in new:
             row.update(topic=parent["topic"], task_type=parent["task_type"],
                        prompt_version=FEEDBACK_VERSION)
-            match = index.find(row["instruction"], row["input"])
-            row["duplicate_of"] = match.item_id if match and match.item_id != row["id"] else None
-            if row["duplicate_of"] is None:
-                index.add(row["id"], row["instruction"], row["input"])
-            else:
-                outcome.duplicates += 1
-        with repo.db.transaction() as cur:
-            outcome.new_items += repo.insert_generated(cur, new)
+        store_items(repo, index, outcome, new)
 
     requests = [build_request(item, params.per_item) for item in weak]
-    return _run(repo, outcome, client, requests, handle, on_progress)
+    return run_requests(repo, outcome, client, requests, handle, on_progress)

@@ -33,7 +33,7 @@ from honeybee_core.providers.client import LLMClient
 from honeybee_core.repo import Repository, rows
 
 Progress = Callable[[dict[str, Any]], None]
-_cancel_flags: dict[str, threading.Event] = {}
+cancel_flags: dict[str, threading.Event] = {}
 _active: set[str] = set()  # jobs running in this process (the one writer of the database)
 _open_lock = threading.Lock()
 
@@ -76,10 +76,10 @@ class JobOutcome:
 
 def request_cancel(job_id: str) -> None:
     """Ask a running job of this process to stop after the calls in flight."""
-    _cancel_flags.setdefault(job_id, threading.Event()).set()
+    cancel_flags.setdefault(job_id, threading.Event()).set()
 
 
-def _open_job(repo: Repository, kind: str, key: str, actor: str | None) -> str:
+def open_job(repo: Repository, kind: str, key: str, actor: str | None) -> str:
     """The job to run: the unfinished one with the same settings, or a new one; marked active
     here (under a lock) so a second launch of the same work is refused, not run twice."""
     with _open_lock:
@@ -91,11 +91,11 @@ def _open_job(repo: Repository, kind: str, key: str, actor: str | None) -> str:
             job_id = f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
             repo.create_job(job_id, kind, key, actor)
         _active.add(job_id)
-    _cancel_flags[job_id] = threading.Event()
+    cancel_flags[job_id] = threading.Event()
     return job_id
 
 
-def _client(provider: Provider, repo: Repository, job_id: str, concurrency: int,
+def llm_client(provider: Provider, repo: Repository, job_id: str, concurrency: int,
             settings: Settings, batch: bool = False) -> LLMClient:
     return LLMClient(
         provider, DuckCallLog(repo, job_id, batch=batch), concurrency=concurrency,
@@ -104,14 +104,14 @@ def _client(provider: Provider, repo: Repository, job_id: str, concurrency: int,
     )
 
 
-def _run(repo: Repository, outcome: JobOutcome, client: LLMClient, requests: list[LLMRequest],
-         handle: Callable[[int, LLMResult], None], on_progress: Progress | None,
-         batch_poll_s: float | None = None) -> JobOutcome:
+def run_requests(repo: Repository, outcome: JobOutcome, client: LLMClient,
+                 requests: list[LLMRequest], handle: Callable[[int, LLMResult], None],
+                 on_progress: Progress | None, batch_poll_s: float | None = None) -> JobOutcome:
     """Run requests (concurrently, or as provider batches when batch_poll_s is given); commit
     each result through handle as it arrives; keep the job row current."""
-    cancel = _cancel_flags[outcome.job_id]
+    cancel = cancel_flags[outcome.job_id]
     repo.update_job(outcome.job_id, status="running", progress_total=outcome.total,
-                    started_at=_now(), error=None)
+                    started_at=now(), error=None)
 
     def on_result(i: int, _req: LLMRequest, result: LLMResult | ProviderError) -> None:
         if isinstance(result, ProviderError):
@@ -137,7 +137,7 @@ def _run(repo: Repository, outcome: JobOutcome, client: LLMClient, requests: lis
         outcome.status = "cancelled"
     except Exception as exc:
         repo.update_job(outcome.job_id, status="failed", error=str(exc)[:2000],
-                        finished_at=_now())
+                        finished_at=now())
         raise
     else:
         outcome.status = "finished" if outcome.failed == 0 else (
@@ -146,7 +146,7 @@ def _run(repo: Repository, outcome: JobOutcome, client: LLMClient, requests: lis
         _active.discard(outcome.job_id)
     error = (f"{outcome.failed} of {outcome.total} calls failed after all attempts; run the job "
              "again to retry them." if outcome.failed else None)
-    repo.update_job(outcome.job_id, status=outcome.status, error=error, finished_at=_now())
+    repo.update_job(outcome.job_id, status=outcome.status, error=error, finished_at=now())
     return outcome
 
 
@@ -178,7 +178,7 @@ async def _batch_rounds(repo: Repository, job_id: str, client: LLMClient,
                                       call_log=log, attempt=len(rounds))
             if status.done:
                 break
-            if _cancel_flags[job_id].is_set():
+            if cancel_flags[job_id].is_set():
                 raise JobCancelled(f"Job {job_id} was cancelled; batch {rounds[-1]['id']} "
                                    "keeps running at the provider and is polled on re-run.")
             await asyncio.sleep(poll_s)
@@ -194,6 +194,20 @@ async def _batch_rounds(repo: Repository, job_id: str, client: LLMClient,
             f"Request {hashes[i][:12]} failed in {len(rounds)} batch rounds."))
 
 
+def store_items(repo: Repository, index: NearDuplicateIndex, outcome: JobOutcome,
+                rows: list[dict[str, Any]]) -> None:
+    """Flag near-duplicates of kept items (the rest join the index) and commit the rows."""
+    for row in rows:
+        match = index.find(row["instruction"], row["input"])
+        row["duplicate_of"] = match.item_id if match and match.item_id != row["id"] else None
+        if row["duplicate_of"] is None:
+            index.add(row["id"], row["instruction"], row["input"])
+        else:
+            outcome.duplicates += 1
+    with repo.db.transaction() as cur:
+        outcome.new_items += repo.insert_generated(cur, rows)
+
+
 def run_generate(repo: Repository, params: instructor.GenerateParams, *,
                  actor: str | None = None, settings: Settings | None = None,
                  on_progress: Progress | None = None) -> JobOutcome:
@@ -205,8 +219,8 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
         grounded or params.provider == "offline") else None
     calls = instructor.plan_calls(params, passages)
     provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
-    job_id = _open_job(repo, "generate", params.key(), actor)
-    client = _client(provider, repo, job_id, params.concurrency, settings, params.batch)
+    job_id = open_job(repo, "generate", params.key(), actor)
+    client = llm_client(provider, repo, job_id, params.concurrency, settings, params.batch)
     generator = f"{params.provider}:{params.model}"
     index = NearDuplicateIndex()
     for item_id, text, input_text in repo.kept_instructions():
@@ -214,21 +228,12 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
     outcome = JobOutcome(job_id, "generate", "running", 0, len(calls))
 
     def handle(i: int, result: LLMResult) -> None:
-        rows = instructor.items_from_answer(
+        store_items(repo, index, outcome, instructor.items_from_answer(
             calls[i], result.parsed, grounded=grounded, stage=params.stage,
-            generator=generator, job_id=job_id)
-        for row in rows:
-            match = index.find(row["instruction"], row["input"])
-            row["duplicate_of"] = match.item_id if match and match.item_id != row["id"] else None
-            if row["duplicate_of"] is None:
-                index.add(row["id"], row["instruction"], row["input"])
-            else:
-                outcome.duplicates += 1
-        with repo.db.transaction() as cur:
-            outcome.new_items += repo.insert_generated(cur, rows)
+            generator=generator, job_id=job_id))
 
     requests = [instructor.build_request(call, grounded) for call in calls]
-    return _run(repo, outcome, client, requests, handle, on_progress,
+    return run_requests(repo, outcome, client, requests, handle, on_progress,
                 settings.batch_poll_s if params.batch else None)
 
 
@@ -244,8 +249,8 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = No
     name = f"{params.provider}:{params.model}"
     items = repo.items_to_verify(name, VERIFY_VERSION, params.limit).to_dict("records")
     provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
-    job_id = _open_job(repo, "verify", params.key(), actor)
-    client = _client(provider, repo, job_id, params.concurrency, settings, params.batch)
+    job_id = open_job(repo, "verify", params.key(), actor)
+    client = llm_client(provider, repo, job_id, params.concurrency, settings, params.batch)
     outcome = JobOutcome(job_id, "verify", "running", 0, len(items))
 
     def handle(i: int, result: LLMResult) -> None:
@@ -254,7 +259,7 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = No
         outcome.scored += 1
 
     requests = [verifier.build_request(item) for item in items]
-    return _run(repo, outcome, client, requests, handle, on_progress,
+    return run_requests(repo, outcome, client, requests, handle, on_progress,
                 settings.batch_poll_s if params.batch else None)
 
 
@@ -299,5 +304,5 @@ def _guarded(target: Callable[..., JobOutcome], args: tuple, kwargs: dict) -> No
         target(*args, **kwargs)
 
 
-def _now() -> dt.datetime:
+def now() -> dt.datetime:
     return dt.datetime.now()

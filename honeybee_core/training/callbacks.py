@@ -5,28 +5,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import torch
 from transformers import TrainerCallback
 
+from honeybee_core.training.files import now_iso, write_json_atomic
 from honeybee_core.training.stopflag import StopFlag
 
 METRICS_FILE = "metrics.jsonl"
 STATUS_FILE = "status.json"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Readers (the UI polling status.json) never see a half-written file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class StatusFile:

@@ -121,7 +121,7 @@ def write_manifest(
     extra: dict[str, Any],
 ) -> dict[str, Any]:
     """Write out_dir/adapter/manifest.json and return it (rank 0 only)."""
-    from honeybee_core.training.callbacks import now_iso, write_json_atomic
+    from honeybee_core.training.files import now_iso, write_json_atomic
 
     adapter_dir = Path(cfg.out_dir) / "adapter"
     ts, args = trainer.state, trainer.args

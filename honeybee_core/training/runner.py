@@ -17,12 +17,12 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.training.config import RunConfig, load_config, save_config
+from honeybee_core.training.files import now_iso, read_json, write_json_atomic
 
 MODULE = "honeybee_core.training.train"
 PID_FILE = "train.pid"
@@ -44,24 +44,6 @@ class LaunchInfo:
     config_path: Path
     log_path: Path
     command: list[str]
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -93,14 +75,14 @@ def pid_alive(pid: int | None) -> bool:
 
 
 def _run_pid(out_dir: Path) -> int | None:
-    info = _read_json(Path(out_dir) / PID_FILE)
+    info = read_json(Path(out_dir) / PID_FILE)
     return int(info["pid"]) if info and info.get("pid") else None
 
 
 def is_running(out_dir: str | Path) -> bool:
     """Whether the run in out_dir has a live process (launched by us or reporting status)."""
     out_dir = Path(out_dir)
-    status = _read_json(out_dir / STATUS_FILE) or {}
+    status = read_json(out_dir / STATUS_FILE) or {}
     return pid_alive(_run_pid(out_dir)) or (
         status.get("state") in ("running", "starting") and pid_alive(status.get("pid"))
     )
@@ -159,7 +141,7 @@ def launch(
                     f"A training run is still alive in {out_dir}; stop it first or launch with "
                     "force."
                 )
-            held = _read_json(lock_path) if lock_path else None
+            held = read_json(lock_path) if lock_path else None
             if held and pid_alive(held.get("pid")):
                 raise TrainingError(
                     f"Training run {held.get('out_dir')} (pid {held.get('pid')}) holds the lock "
@@ -169,7 +151,7 @@ def launch(
         log_path = out_dir / LOG_FILE
         cmd = [python or sys.executable, "-m", MODULE, "--config", str(config_path)]
         with open(log_path, "ab") as log:
-            log.write(f"\n=== launch {_now()}: {shlex.join(cmd)}\n".encode())
+            log.write(f"\n=== launch {now_iso()}: {shlex.join(cmd)}\n".encode())
             log.flush()
             proc = subprocess.Popen(
                 cmd,
@@ -182,11 +164,11 @@ def launch(
                 close_fds=True,
             )
         _CHILDREN[proc.pid] = proc
-        record = {"pid": proc.pid, "started_at": _now(), "command": cmd}
-        _write_json(out_dir / PID_FILE, record)
+        record = {"pid": proc.pid, "started_at": now_iso(), "command": cmd}
+        write_json_atomic(out_dir / PID_FILE, record)
         if lock_path is not None:
-            _write_json(lock_path, record | {"out_dir": str(out_dir)})
-        _write_json(
+            write_json_atomic(lock_path, record | {"out_dir": str(out_dir)})
+        write_json_atomic(
             out_dir / STATUS_FILE,
             {
                 "state": "starting",
@@ -217,8 +199,8 @@ def log_tail(out_dir: str | Path, n: int = 20) -> list[str]:
 def read_status(out_dir: str | Path) -> dict[str, Any]:
     """status.json plus `alive`; a 'running' run whose process is gone is reported failed."""
     out_dir = Path(out_dir)
-    status = _read_json(out_dir / STATUS_FILE)
-    launched = _read_json(out_dir / PID_FILE) or {}
+    status = read_json(out_dir / STATUS_FILE)
+    launched = read_json(out_dir / PID_FILE) or {}
     if status is None:
         if not launched:
             return {"state": "not_started", "alive": False, "error": None}
@@ -269,7 +251,7 @@ def stop(out_dir: str | Path, timeout: float | None = None) -> bool:
     sends the signal and returns whether it was delivered.
     """
     out_dir = Path(out_dir)
-    pids = {_run_pid(out_dir), (_read_json(out_dir / STATUS_FILE) or {}).get("pid")}
+    pids = {_run_pid(out_dir), (read_json(out_dir / STATUS_FILE) or {}).get("pid")}
     targets = [p for p in pids if pid_alive(p)]
     if not targets:
         return True

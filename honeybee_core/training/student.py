@@ -21,12 +21,12 @@ import subprocess
 import sys
 import traceback
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.training import runner
+from honeybee_core.training.files import now_iso, read_json, write_json_atomic
 from honeybee_core.training.stopflag import StopFlag
 
 MODULE = "honeybee_core.training.student"
@@ -57,24 +57,6 @@ class StudentConfig:
             raise InputError("max_new_tokens and batch_size must be at least 1.")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # readers never see half a file
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def items_path(folder: str | Path, target: str) -> Path:
     return Path(folder) / f"items-{target}.parquet"
 
@@ -103,12 +85,12 @@ def write_config(folder: str | Path, config: StudentConfig) -> Path:
     config.check()
     path = Path(folder) / CONFIG_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_json(path, asdict(config))
+    write_json_atomic(path, asdict(config))
     return path
 
 
 def load_config(path: str | Path) -> StudentConfig:
-    data = _read_json(Path(path))
+    data = read_json(Path(path))
     if data is None:
         raise InputError(f"Student config {path} is missing or not a JSON object.")
     try:
@@ -127,34 +109,34 @@ def _alive(pid: int | None) -> bool:
 
 
 def is_running(folder: str | Path) -> bool:
-    info = _read_json(Path(folder) / PID_FILE) or {}
+    info = read_json(Path(folder) / PID_FILE) or {}
     return _alive(info.get("pid"))
 
 
 def launch(folder: str | Path, python: str | None = None) -> int:
     """Start the inference process for folder/student.json (or return the live one's pid)."""
     folder = Path(folder)
-    info = _read_json(folder / PID_FILE) or {}
+    info = read_json(folder / PID_FILE) or {}
     if _alive(info.get("pid")):
         return int(info["pid"])  # two jobs on one set share one process
     cmd = [python or sys.executable, "-m", MODULE, "--config", str(folder / CONFIG_FILE)]
     with open(folder / LOG_FILE, "ab") as log:
-        log.write(f"\n=== launch {_now()}\n".encode())
+        log.write(f"\n=== launch {now_iso()}\n".encode())
         log.flush()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, cwd=folder, env=runner.train_env(),
                                 start_new_session=True, close_fds=True)
     _CHILDREN[proc.pid] = proc
-    _write_json(folder / PID_FILE, {"pid": proc.pid, "started_at": _now(), "command": cmd})
-    _write_json(folder / STATUS_FILE, {"state": "starting", "pid": proc.pid, "done": 0,
-                                       "total": None, "error": None, "updated_at": _now()})
+    write_json_atomic(folder / PID_FILE, {"pid": proc.pid, "started_at": now_iso(), "command": cmd})
+    write_json_atomic(folder / STATUS_FILE, {"state": "starting", "pid": proc.pid, "done": 0,
+                                       "total": None, "error": None, "updated_at": now_iso()})
     return proc.pid
 
 
 def read_status(folder: str | Path) -> dict[str, Any]:
     """status.json; a process that died without saying so is reported failed with its log."""
     folder = Path(folder)
-    status = _read_json(folder / STATUS_FILE) or {"state": "not_started", "error": None}
+    status = read_json(folder / STATUS_FILE) or {"state": "not_started", "error": None}
     if status.get("state") in ("starting", "running") and not is_running(folder):
         status["state"] = "failed"
         status["error"] = (f"The inference process (pid {status.get('pid')}) ended without "
@@ -173,7 +155,7 @@ def _log_tail(folder: Path, n: int = 20) -> list[str]:
 
 def stop(folder: str | Path) -> None:
     """SIGTERM the inference process group; answers written so far are kept."""
-    info = _read_json(Path(folder) / PID_FILE) or {}
+    info = read_json(Path(folder) / PID_FILE) or {}
     pid = info.get("pid")
     if _alive(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -182,9 +164,9 @@ def stop(folder: str | Path) -> None:
 
 # -- the process itself --------------------------------------------------------------------------
 def _report(folder: Path, **fields: Any) -> None:
-    status = _read_json(folder / STATUS_FILE) or {}
-    _write_json(folder / STATUS_FILE, {**status, **fields, "pid": os.getpid(),
-                                       "updated_at": _now()})
+    status = read_json(folder / STATUS_FILE) or {}
+    write_json_atomic(folder / STATUS_FILE, {**status, **fields, "pid": os.getpid(),
+                                       "updated_at": now_iso()})
 
 
 def answer_all(folder: str | Path, config: StudentConfig, stop_flag: Any = None) -> int:
