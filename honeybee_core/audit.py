@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from honeybee_core import agreement
+from honeybee_core import agreement, memo
 from honeybee_core.repo import Repository
 
 
@@ -71,7 +71,13 @@ def report_tables(result: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
 def reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
     """One reviewer's running Spearman rho per dimension against the verifier (the Review
-    page's sidebar): estimate, 95 % Fisher CI and n, or why there is no estimate yet."""
+    page's sidebar): estimate, 95 % Fisher CI and n, or why there is no estimate yet. Cached
+    until any score or rating changes, so moving through the queue does not recompute it."""
+    return memo.cached(repo.db, ("reviewer_rho", reviewer, repo.data_version()),
+                       lambda: _reviewer_agreement(repo, reviewer))
+
+
+def _reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
     scores, ratings, _ = load_inputs(repo, AuditFilters(annotator=reviewer))
     if ratings.empty:
         rows = [{"dimension": d, "n": 0, "status": "not_enough_data"}
