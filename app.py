@@ -2,20 +2,20 @@
 
 import streamlit as st
 
-from pages.frame import PageSpec, navigation
+from views.frame import PageSpec, navigation
 
 st.set_page_config(page_title="HoneyBee Studio", page_icon="🐝", layout="wide")
 
 # (script, title, icon, least role: reviewer < curator < admin; None = open before sign-in when
 # HONEYBEE_AUTH=none). A person sees the pages their role reaches; the first one is the default.
 pages = [
-    PageSpec("pages/home.py", "Home", "🏠", None),
-    PageSpec("pages/review.py", "Review", "📝", "reviewer"),
-    PageSpec("pages/explore.py", "Explore", "🔎", "reviewer"),
-    PageSpec("pages/agreement.py", "Agreement", "📈", "reviewer"),
-    PageSpec("pages/generate.py", "Generate", "🧪", "curator"),
-    PageSpec("pages/train.py", "Train", "🏋️", "curator"),
-    PageSpec("pages/evaluate.py", "Evaluate", "🎯", "reviewer"),
-    PageSpec("pages/data.py", "Data", "📦", "curator"),
+    PageSpec("views/home.py", "Home", "🏠", None),
+    PageSpec("views/review.py", "Review", "📝", "reviewer"),
+    PageSpec("views/explore.py", "Explore", "🔎", "reviewer"),
+    PageSpec("views/agreement.py", "Agreement", "📈", "reviewer"),
+    PageSpec("views/generate.py", "Generate", "🧪", "curator"),
+    PageSpec("views/train.py", "Train", "🏋️", "curator"),
+    PageSpec("views/evaluate.py", "Evaluate", "🎯", "reviewer"),
+    PageSpec("views/data.py", "Data", "📦", "curator"),
 ]
 navigation(pages).run()

@@ -176,8 +176,8 @@ def main() -> None:
             "baseline_review_pandas": timed(lambda i: baseline_review(repo, REVIEWER), 5),
             "baseline_explore_pandas": timed(lambda i: baseline_explore(repo, i % 10), 5),
         }
-        result["review_page_rerun"] = page_reruns("pages/review.py")
-        result["explore_page_rerun"] = page_reruns("pages/explore.py", explore_step)
+        result["review_page_rerun"] = page_reruns("views/review.py")
+        result["explore_page_rerun"] = page_reruns("views/explore.py", explore_step)
         result["target_p95_ms"] = 150
         result["meets_target"] = all(result[k]["p95_ms"] < 150
                                      for k in ("review_page_rerun", "explore_page_rerun"))

@@ -15,6 +15,7 @@ import re
 # digit right after the closing one, so "costs $5 and $10" stays text.
 _MATH = re.compile(r"(\$\$.+?\$\$|(?<![\\$])\$(?![\s$])[^$\n]*?(?<![\s\\])\$(?!\d))", re.DOTALL)
 _LONE_DOLLAR = re.compile(r"(?<!\\)\$")
+_SINGLE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _TEX = {"&": r"\&", "<": r"\lt ", ">": r"\gt "}
 
@@ -40,4 +41,6 @@ def _plain(text: str) -> str:
     # a lone "$" outside math is a dollar sign, not the start of a formula
     text = _LONE_DOLLAR.sub(r"\\$", _escape(text, _HTML))
     # "![alt](url)" would load the URL; "!\[" renders the same characters without fetching
-    return text.replace("![", "!\\[")
+    text = text.replace("![", "!\\[")
+    # a single newline is a line break in a triple (code, lists, addresses), not a space
+    return _SINGLE_NEWLINE.sub("  \n", text)

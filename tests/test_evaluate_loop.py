@@ -118,7 +118,7 @@ def _open(role: str = "admin") -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     sign_in_as(at, role=role)
     at.run()
-    at.switch_page("pages/evaluate.py")
+    at.switch_page("views/evaluate.py")
     at.run()
     return at
 
@@ -141,7 +141,7 @@ def test_evaluate_page_shows_the_stage_table_and_launches_feedback(app_env, loop
     at.button(key="fb_launch").click()
     at.run()
     assert not at.exception and not at.error
-    from pages.common import _repository
+    from views.common import _repository
 
     store = _repository(str(path))
     deadline = time.monotonic() + 60  # let the job's thread finish before the test ends

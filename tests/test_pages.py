@@ -11,7 +11,7 @@ from honeybee_core.db import open_database
 from honeybee_core.repo import Repository
 from tests.conftest import ROOT, sign_in_as, triples, write_jsonl
 
-PAGES = ["pages/home.py", "pages/data.py"]
+PAGES = ["views/home.py", "views/data.py"]
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def _run(page: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     sign_in_as(at)  # pages are listed by role; an admin sees them all
     at.run()
-    if page != "pages/home.py":
+    if page != "views/home.py":
         at.switch_page(page)
         at.run()
     return at
@@ -54,6 +54,6 @@ def test_page_renders_on_full_database(app_db, tmp_path, page):
 
 def test_home_shows_counts(app_db, tmp_path):
     _fill(app_db, tmp_path)
-    at = _run("pages/home.py")
+    at = _run("views/home.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Instructions"] == "12"

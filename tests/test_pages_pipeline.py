@@ -16,7 +16,7 @@ from honeybee_core.demo import seed_demo
 from honeybee_core.repo import Repository
 from tests.conftest import ROOT, sign_in_as
 
-PAGES = ["pages/generate.py", "pages/train.py", "pages/agreement.py"]
+PAGES = ["views/generate.py", "views/train.py", "views/agreement.py"]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_pages_render_seeded(app_env, seeded, page):
 
 def test_agreement_page_shows_correlations(app_env, seeded):
     app_env(seeded)
-    at = _open("pages/agreement.py")
+    at = _open("views/agreement.py")
     table = at.dataframe[0].value  # the correlation table comes first
     assert set(table["dimension"]) == {"accuracy", "relevance", "completeness",
                                        "reasonableness"}
@@ -86,12 +86,12 @@ def test_agreement_page_shows_correlations(app_env, seeded):
 
 def test_generate_page_launches_an_offline_job(app_env):
     path = app_env()
-    at = _open("pages/generate.py")
+    at = _open("views/generate.py")
     at.number_input(key="gen_n").set_value(10)
     at.button(key="gen_launch").click()
     at.run()
     assert not at.exception and not at.error
-    from pages.common import _repository
+    from views.common import _repository
 
     store = _repository(str(path))
     deadline = time.monotonic() + 60
@@ -107,18 +107,18 @@ def test_generate_page_launches_an_offline_job(app_env):
 
 def test_train_page_freezes_a_snapshot(app_env, seeded):
     path = app_env(seeded)
-    at = _open("pages/train.py")
+    at = _open("views/train.py")
     at.text_input(key="snap_rule").set_value("mean>=50")
     at.run()
     at.button(key="snap_go").click()
     at.run()
     assert not at.exception and not at.error
-    from pages.common import _repository
+    from views.common import _repository
 
     assert "mean>=50" in set(_repository(str(path)).snapshots()["rule"])
 
 
-@pytest.mark.parametrize("page", ["pages/generate.py", "pages/train.py"])
+@pytest.mark.parametrize("page", ["views/generate.py", "views/train.py"])
 def test_reviewer_cannot_open_launch_pages(app_env, page):
     app_env()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -136,7 +136,7 @@ def test_review_sidebar_shows_the_reviewers_running_rho(app_env, seeded):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     sign_in_as(at, name="demo-expert-a", role="reviewer")
     at.run()
-    at.switch_page("pages/review.py")
+    at.switch_page("views/review.py")
     at.run()
     assert not at.exception
     table = at.sidebar.dataframe[0].value

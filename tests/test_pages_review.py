@@ -11,7 +11,7 @@ from honeybee_core.repo import Repository
 from tests.conftest import ROOT, sign_in_as
 from tests.review_seed import add_user, seed
 
-PAGES = ["pages/home.py", "pages/review.py", "pages/explore.py", "pages/data.py"]
+PAGES = ["views/home.py", "views/review.py", "views/explore.py", "views/data.py"]
 SCORES = {"accuracy": 81, "relevance": 92, "completeness": 73, "reasonableness": 64}
 
 
@@ -46,7 +46,7 @@ def app(page: str, user: str | None = "cora", role: str = "curator") -> AppTest:
     if user:
         sign_in_as(at, user, role)
     at.run()
-    if page != "pages/home.py":
+    if page != "views/home.py":
         at.switch_page(page)
         at.run()
     return at
@@ -83,7 +83,7 @@ def test_pages_render_on_empty_and_full_database(app_db, page):
 
 
 def test_submit_stores_the_rating_for_the_signed_in_person(full_db):
-    at = app("pages/review.py", "rita", "reviewer")
+    at = app("views/review.py", "rita", "reviewer")
     item = shown_item(at)
     rate(at)
     assert not at.exception and not at.error
@@ -95,7 +95,7 @@ def test_submit_stores_the_rating_for_the_signed_in_person(full_db):
 
 
 def test_blind_mode_hides_the_verifier_until_submit(full_db):
-    at = app("pages/review.py", "rita", "reviewer")
+    at = app("views/review.py", "rita", "reviewer")
     assert verifier_metrics(at) == [] and any("Blind mode" in c.value for c in at.caption)
     rate(at, "reject")
     assert len(verifier_metrics(at)) == 4
@@ -112,7 +112,7 @@ def test_blind_mode_hides_the_verifier_until_submit(full_db):
 
 
 def test_missing_score_is_refused_and_skip_moves_on(full_db):
-    at = app("pages/review.py", "rita", "reviewer")
+    at = app("views/review.py", "rita", "reviewer")
     item = shown_item(at)
     rate(at, "approve", {"accuracy": 50})
     assert "relevance score is missing" in at.error[0].value
@@ -123,7 +123,7 @@ def test_missing_score_is_refused_and_skip_moves_on(full_db):
 
 
 def test_edit_reopens_and_updates_the_same_row(full_db):
-    at = app("pages/review.py", "rita", "reviewer")
+    at = app("views/review.py", "rita", "reviewer")
     item = shown_item(at)
     rate(at)
     at.button(key="rv_edit_again").click().run()
@@ -139,8 +139,8 @@ def test_edit_reopens_and_updates_the_same_row(full_db):
 
 
 def test_another_tab_of_the_same_person_sees_the_rating(full_db):
-    tab_a = app("pages/review.py", "rita", "reviewer")
-    tab_b = app("pages/review.py", "rita", "reviewer")
+    tab_a = app("views/review.py", "rita", "reviewer")
+    tab_b = app("views/review.py", "rita", "reviewer")
     item = shown_item(tab_a)
     assert shown_item(tab_b) == item
     rate(tab_a)
@@ -149,22 +149,22 @@ def test_another_tab_of_the_same_person_sees_the_rating(full_db):
 
 
 def test_reviewer_sees_no_curator_controls(full_db):
-    at = app("pages/explore.py", "rita", "reviewer")
+    at = app("views/explore.py", "rita", "reviewer")
     keys = {b.key for b in at.button}
     assert not keys & {"ex_approve", "ex_reject", "ex_bulk_preview", "ex_bulk_apply"}
     assert not [e for e in at.expander if "Bulk" in e.label]
     try:  # the Data page is not in a reviewer's navigation, and refuses if reached anyway
-        at.switch_page("pages/data.py")
+        at.switch_page("views/data.py")
         at.run()
     except ValueError as exc:
         assert "Could not find a navigation page" in str(exc)
     assert "Data" not in [t.value for t in at.title] and not at.get("file_uploader")
-    curator = app("pages/explore.py", "cora", "curator")
+    curator = app("views/explore.py", "cora", "curator")
     assert {"ex_approve", "ex_reject", "ex_bulk_preview"} <= {b.key for b in curator.button}
 
 
 def test_curator_decides_and_bulk_applies_after_a_preview(full_db):
-    at = app("pages/explore.py")
+    at = app("views/explore.py")
     at.button(key="ex_approve").click().run()
     assert "Item approved." in at.success[0].value
     at.text_input(key="ex_rule").input("mean>=50").run()
@@ -177,7 +177,7 @@ def test_curator_decides_and_bulk_applies_after_a_preview(full_db):
 
 
 def test_explore_filters_and_pages(full_db):
-    at = app("pages/explore.py")
+    at = app("views/explore.py")
     assert len(table_of(at)) == 40
     at.multiselect(key="ex_stages").set_value([2]).run()
     at.text_input(key="ex_search").input("q1").run()
@@ -201,7 +201,7 @@ def test_password_mode_signs_in(full_db, monkeypatch):
     at.text_input(key="hb_password").input("a long password")
     at.button(key="hb_sign_in_submit").click().run()
     assert not at.exception and at.session_state["hb_user"] == "pat"
-    at.switch_page("pages/review.py")
+    at.switch_page("views/review.py")
     at.run()
     assert shown_item(at)
 
@@ -210,17 +210,20 @@ def test_local_mode_typed_name_becomes_a_reviewer(full_db):
     database = open_database(full_db)
     add_user(Repository(database), "owner", "admin")  # the database already has its admin
     database.close()
-    at = app("pages/home.py", user=None)
+    at = app("views/home.py", user=None)
     assert at.metric  # home is open before choosing a name in HONEYBEE_AUTH=none
-    at.switch_page("pages/sign_in.py")
+    at.switch_page("views/sign_in.py")
     at.run()
     at.text_input(key="hb_new_name").input("newbie")
     at.button(key="hb_sign_in_submit").click().run()
     assert db_rows(full_db, "SELECT name, role FROM annotators WHERE name = 'newbie'") == [
         ("newbie", "reviewer")]
-    at.switch_page("pages/review.py")
+    at.switch_page("views/review.py")
     at.run()
     assert not at.exception and shown_item(at)
-    at.switch_page("pages/data.py")  # a page beyond the role refuses even when reached
-    at.run()
-    assert "needs the curator role" in at.error[0].value and not at.get("file_uploader")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/data.py")  # beyond the role: not in the menu, no URL reaches it
+    direct = AppTest.from_file(str(ROOT / "views" / "data.py"), default_timeout=60)
+    direct.session_state["hb_user"] = "newbie"
+    direct.run()  # and the script itself refuses when run on its own
+    assert "needs the curator role" in direct.error[0].value and not direct.get("file_uploader")

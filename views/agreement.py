@@ -7,7 +7,7 @@ import streamlit as st
 from honeybee_core import audit, charts
 from honeybee_core.agreement import DIMENSIONS
 from honeybee_core.config import get_settings
-from pages.common import attempt, current_actor, repo
+from views.common import attempt, current_actor, repo
 
 store = repo()
 current_actor()
@@ -53,7 +53,8 @@ def live_report() -> None:
     tables = audit.report_tables(result)
     figures = {"correlations": charts.correlation_chart(result["verifier_vs_experts"])}
     st.plotly_chart(figures["correlations"], key="ag_corr_chart")
-    st.dataframe(tables["verifier_vs_experts"], hide_index=True, key="ag_corr_table")
+    st.dataframe(tables["verifier_vs_experts"], hide_index=True, key="ag_corr_table",
+                 column_config={"p_value": st.column_config.NumberColumn(format="%.1e")})
 
     for tab, (d, dim) in zip(st.tabs(list(DIMENSIONS)), enumerate(DIMENSIONS), strict=True):
         v = None if v_mean is None else v_mean[:, d]

@@ -6,8 +6,8 @@ from honeybee_core import explore, review
 from honeybee_core.config import get_settings
 from honeybee_core.explore import RANGE_COLUMNS, SORT_COLUMNS, ExploreQuery
 from honeybee_core.review import ItemWhere
-from pages.common import attempt, current_actor, repo
-from pages.item_view import show_item, show_verifier
+from views.common import attempt, current_actor, repo
+from views.item_view import show_item, show_verifier
 
 store, actor = repo(), current_actor()
 ss = st.session_state

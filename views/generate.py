@@ -11,7 +11,7 @@ from honeybee_core.pipeline.costs import estimate_generation, estimate_verificat
 from honeybee_core.pipeline.instructor import GenerateParams
 from honeybee_core.pipeline.prompts import VERIFY_VERSION
 from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
-from pages.common import attempt, current_actor, repo
+from views.common import attempt, current_actor, repo
 
 PROVIDERS = ["offline", "openai", "anthropic"]
 settings = get_settings()

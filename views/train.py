@@ -6,7 +6,7 @@ import streamlit as st
 from honeybee_core import charts, curation, runs
 from honeybee_core.config import get_settings
 from honeybee_core.training import runner
-from pages.common import attempt, current_actor, repo
+from views.common import attempt, current_actor, repo
 
 store = repo()
 actor = current_actor("curator")

@@ -6,7 +6,7 @@ from honeybee_core import auth, charts, stages
 from honeybee_core.config import get_settings
 from honeybee_core.pipeline import evaluate, feedback, jobs
 from honeybee_core.repo import rows
-from pages.common import attempt, current_actor, repo
+from views.common import attempt, current_actor, repo
 
 PROVIDERS = ["offline", "openai", "anthropic"]
 settings = get_settings()

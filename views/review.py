@@ -5,8 +5,8 @@ import streamlit as st
 from honeybee_core import audit, explore, review
 from honeybee_core.errors import HoneybeeError
 from honeybee_core.review import DIMENSIONS, RUBRIC, ItemWhere, Rating
-from pages.common import attempt, current_actor, repo
-from pages.item_view import show_item, show_verifier
+from views.common import attempt, current_actor, repo
+from views.item_view import show_item, show_verifier
 
 store, actor = repo(), current_actor()
 ss = st.session_state
@@ -100,19 +100,24 @@ else:
                     st.number_input(dim.capitalize(), 0, 100, None, 1, key=f"rv_{dim}",
                                     help=RUBRIC[dim], placeholder="0-100")
                 st.text_area("Comment", key="rv_comment", height=80)
-                for col, (verdict, keys) in zip(st.columns(4), KEYS.items(), strict=True):
+                cells = [c for _ in range(2) for c in st.columns(2)]  # 2x2: labels stay whole
+                for col, (verdict, keys) in zip(cells, KEYS.items(), strict=True):
                     col.form_submit_button(
                         verdict.capitalize(), key=f"rv_{verdict}", shortcut=keys,
                         type="primary" if verdict == "approve" else "secondary",
                         on_click=_submit, args=(verdict, item_id, blind and mode == "queue"))
 
-prev, nxt, _ = st.columns([1, 1, 6])
+prev, nxt, _ = st.columns([2, 2, 5])
 prev.button("◀ Previous", key="rv_prev", shortcut="Alt+P", on_click=_move, args=(-1,))
 nxt.button("Next ▶", key="rv_next", shortcut="Alt+N", on_click=_move, args=(1,))
 
 with st.sidebar:
     st.caption("Your running agreement with the verifier (Spearman ρ, 95 % CI)")
-    st.dataframe(audit.reviewer_agreement(store, actor.name), hide_index=True, key="rv_rho")
+    rho = audit.reviewer_agreement(store, actor.name)
+    if rho["rho"].notna().any():
+        st.dataframe(rho, hide_index=True, key="rv_rho")
+    else:
+        st.caption("Appears once you have rated a few scored items.")
 
 with st.expander("Your earlier ratings"):
     mine = review.my_ratings(store, actor)

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from honeybee_core import io as hio
-from pages.common import attempt, current_actor, repo
+from views.common import attempt, current_actor, repo
 
 current_actor("curator")  # importing changes the data: curators and admins only
 st.title("Data")

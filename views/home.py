@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from honeybee_core import explore
-from pages.common import attempt, repo
+from views.common import attempt, repo
 
 st.title("🐝 HoneyBee Studio")
 st.caption(

@@ -11,9 +11,9 @@ from streamlit.navigation.page import StreamlitPage
 from honeybee_core import auth
 from honeybee_core.config import get_settings
 from honeybee_core.markup import safe_markdown
-from pages.common import USER_KEY, signed_in
+from views.common import USER_KEY, signed_in
 
-SIGN_IN = "pages/sign_in.py"
+SIGN_IN = "views/sign_in.py"
 
 
 class PageSpec(NamedTuple):

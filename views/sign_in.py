@@ -4,7 +4,7 @@ import streamlit as st
 
 from honeybee_core import auth
 from honeybee_core.config import get_settings
-from pages.common import USER_KEY, attempt, repo
+from views.common import USER_KEY, attempt, repo
 
 mode = get_settings().auth
 st.title("🐝 Sign in to HoneyBee Studio")
