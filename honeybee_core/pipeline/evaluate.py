@@ -35,6 +35,7 @@ from honeybee_core.pipeline.jobs import (
     llm_client,
     now,
     open_job,
+    release,
     run_requests,
 )
 from honeybee_core.pipeline.prompts import EVALUATE_VERSION
@@ -179,9 +180,11 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
         except JobCancelled:
             outcome.status = "cancelled"
             repo.update_job(job_id, status="cancelled", finished_at=now())
+            release(job_id)
             return outcome
         except Exception as exc:
             repo.update_job(job_id, status="failed", error=str(exc)[:2000], finished_at=now())
+            release(job_id)
             raise
     have = {who: student.read_answers(folder, who) for who in runs}
     pairs = [(run_id, item, have[who][item["id"]])

@@ -95,6 +95,11 @@ def open_job(repo: Repository, kind: str, key: str, actor: str | None) -> str:
     return job_id
 
 
+def release(job_id: str) -> None:
+    """Mark a job of this process as no longer running (idempotent)."""
+    _active.discard(job_id)
+
+
 def llm_client(provider: Provider, repo: Repository, job_id: str, concurrency: int,
             settings: Settings, batch: bool = False) -> LLMClient:
     return LLMClient(
@@ -143,7 +148,7 @@ def run_requests(repo: Repository, outcome: JobOutcome, client: LLMClient,
         outcome.status = "finished" if outcome.failed == 0 else (
             "failed" if outcome.failed == outcome.total else "partial")
     finally:
-        _active.discard(outcome.job_id)
+        release(outcome.job_id)
     error = (f"{outcome.failed} of {outcome.total} calls failed after all attempts; run the job "
              "again to retry them." if outcome.failed else None)
     repo.update_job(outcome.job_id, status=outcome.status, error=error, finished_at=now())
