@@ -40,13 +40,22 @@ def report(repo: Repository, filters: AuditFilters | None = None, *, rule: str |
            ci: str = "fisher", n_boot: int = 1000, target_width: float = 0.2,
            min_recall: float = 0.8) -> dict[str, Any]:
     """The full agreement report (see agreement.full_report) with the filters echoed back."""
+    return page_view(repo, filters, rule=rule, ci=ci, n_boot=n_boot, target_width=target_width,
+                     min_recall=min_recall)[0]
+
+
+def page_view(repo: Repository, filters: AuditFilters | None = None, *, rule: str | None = None,
+              ci: str = "fisher", n_boot: int = 1000, target_width: float = 0.2,
+              min_recall: float = 0.8) -> tuple[dict[str, Any], tuple[Any, Any]]:
+    """The report and the per-item (verifier mean, expert mean) pairs for the plots, from one
+    read of the database."""
     filters = filters or AuditFilters()
     scores, ratings, approvals = load_inputs(repo, filters)
     result = agreement.full_report(
         scores, ratings, approvals=approvals, rule=rule, ci=ci, n_boot=n_boot,
         target_width=target_width, min_recall=min_recall,
     )
-    return {"filters": asdict(filters), "rule": rule, **result}
+    return {"filters": asdict(filters), "rule": rule, **result}, paired_means(scores, ratings)
 
 
 def paired_means(scores: pd.DataFrame, ratings: pd.DataFrame) -> tuple[Any, Any]:

@@ -611,31 +611,9 @@ class Repository:
         verdicts = ratings[["item_id", "reviewer", "verdict"]]
         return scores, ratings.drop(columns=["verdict"]), verdicts
 
-    def verifier_names(self) -> list[str]:
-        return [r[0] for r in self.db.cursor().execute(
-            "SELECT DISTINCT verifier FROM verifier_scores ORDER BY verifier").fetchall()]
-
     def annotator_names(self) -> list[str]:
         return [r[0] for r in self.db.cursor().execute(
             "SELECT DISTINCT annotator FROM expert_ratings ORDER BY annotator").fetchall()]
-
-    def topics_present(self) -> list[str]:
-        return [r[0] for r in self.db.cursor().execute(
-            "SELECT DISTINCT topic FROM instructions WHERE topic IS NOT NULL ORDER BY topic"
-        ).fetchall()]
-
-    def stages_present(self) -> list[int]:
-        return [int(r[0]) for r in self.db.cursor().execute(
-            "SELECT DISTINCT stage FROM instructions ORDER BY stage").fetchall()]
-
-    def ratings_fingerprint(self) -> tuple[int, str]:
-        """Changes whenever a rating or a verifier score is added or edited (for live refresh)."""
-        row = self.db.cursor().execute(
-            "SELECT (SELECT count(*) FROM expert_ratings) + (SELECT count(*) FROM verifier_scores),"
-            " greatest((SELECT max(updated_at) FROM expert_ratings),"
-            " (SELECT max(created_at) FROM verifier_scores))::VARCHAR"
-        ).fetchall()[0]
-        return int(row[0]), str(row[1])
 
     # -- snapshots -------------------------------------------------------------------------
     def curation_candidates(self, stages: list[int] | None) -> pd.DataFrame:

@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from honeybee_core import audit, charts
+from honeybee_core import audit, charts, review
 from honeybee_core.agreement import DIMENSIONS
 from honeybee_core.config import get_settings
 from views.common import attempt, current_actor, repo
@@ -15,15 +15,16 @@ st.title("Verifier vs experts")
 st.caption("Spearman and Pearson with 95 % CIs; the paper reports 0.6-0.8. Refreshes by itself "
            "when anyone submits a rating.")
 
+opts = review.filter_options(store)
 c1, c2, c3, c4, c5 = st.columns(5)
 filters = audit.AuditFilters(
-    verifier=c1.selectbox("Verifier", [None, *store.verifier_names()], key="ag_verifier",
+    verifier=c1.selectbox("Verifier", [None, *opts["verifiers"]], key="ag_verifier",
                           format_func=lambda v: v or "all"),
     annotator=c2.selectbox("Reviewer", [None, *store.annotator_names()], key="ag_reviewer",
                            format_func=lambda v: v or "all"),
-    stage=c3.selectbox("Stage", [None, *store.stages_present()], key="ag_stage",
+    stage=c3.selectbox("Stage", [None, *opts["stages"]], key="ag_stage",
                        format_func=lambda v: "all" if v is None else str(v)),
-    topic=c4.selectbox("Topic", [None, *store.topics_present()], key="ag_topic",
+    topic=c4.selectbox("Topic", [None, *opts["topics"]], key="ag_topic",
                        format_func=lambda v: v or "all"),
     blind_only=c5.toggle("Blind ratings only", key="ag_blind"),
 )
@@ -36,15 +37,12 @@ ci = r2.radio("CI", ["fisher", "bootstrap"], horizontal=True, key="ag_ci")
 @st.fragment(run_every=3)
 def live_report() -> None:
     # recompute only when a rating or score changed, or the filters did
-    key = (store.ratings_fingerprint(), filters, rule, ci)
+    key = (store.data_version(), filters, rule, ci)
     if st.session_state.get("ag_key") != key:
-        result = attempt(lambda: audit.report(store, filters, rule=rule, ci=ci))
-        if result is None:
+        view = attempt(lambda: audit.page_view(store, filters, rule=rule, ci=ci))
+        if view is None:
             return
-        scores, ratings, _ = audit.load_inputs(store, filters)
-        st.session_state["ag_key"] = key
-        st.session_state["ag_result"] = result
-        st.session_state["ag_pairs"] = audit.paired_means(scores, ratings)
+        st.session_state.update(ag_key=key, ag_result=view[0], ag_pairs=view[1])
     result = st.session_state["ag_result"]
     v_mean, e_mean = st.session_state["ag_pairs"]
     counts = result["counts"]

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from honeybee_core import charts, curation, runs
+from honeybee_core import charts, curation, review, runs
 from honeybee_core.config import get_settings
 from honeybee_core.training import runner
 from views.common import attempt, current_actor, repo
@@ -16,7 +16,7 @@ with st.expander("Freeze a snapshot", expanded=store.snapshots().empty):
     spec = curation.SnapshotSpec(
         rule=st.text_input("Verifier rule", get_settings().filter_rule, key="snap_rule"),
         require_approval=st.checkbox("Require curator approval", key="snap_approval"),
-        stages=tuple(st.multiselect("Stages (none = all)", store.stages_present(),
+        stages=tuple(st.multiselect("Stages (none = all)", review.filter_options(store)["stages"],
                                     key="snap_stages")),
         name=st.text_input("Name (optional)", key="snap_name") or None,
     )

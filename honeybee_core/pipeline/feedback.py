@@ -19,12 +19,12 @@ from honeybee_core.auth import Actor, require
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.pipeline import instructor
-from honeybee_core.pipeline.dedup import NearDuplicateIndex
 from honeybee_core.pipeline.evaluate import BASE_RUN
 from honeybee_core.pipeline.evaluator import GRADE_COLUMNS
 from honeybee_core.pipeline.jobs import (
     JobOutcome,
     Progress,
+    kept_index,
     llm_client,
     open_job,
     run_requests,
@@ -118,9 +118,7 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None 
     job_id = open_job(repo, "feedback", params.key(run_id), actor)
     client = llm_client(provider, repo, job_id, params.concurrency, settings)
     generator = f"{params.provider}:{params.model}"
-    index = NearDuplicateIndex()
-    for item_id, text, input_text in repo.kept_instructions():
-        index.add(item_id, text, input_text)
+    index = kept_index(repo)
     outcome = JobOutcome(job_id, "feedback", "running", 0, len(weak))
 
     def handle(i: int, result: LLMResult) -> None:

@@ -199,6 +199,14 @@ async def _batch_rounds(repo: Repository, job_id: str, client: LLMClient,
             f"Request {hashes[i][:12]} failed in {len(rounds)} batch rounds."))
 
 
+def kept_index(repo: Repository) -> NearDuplicateIndex:
+    """The near-duplicate index over every kept item, for a job that writes new items."""
+    index = NearDuplicateIndex()
+    for item_id, text, input_text in repo.kept_instructions():
+        index.add(item_id, text, input_text)
+    return index
+
+
 def store_items(repo: Repository, index: NearDuplicateIndex, outcome: JobOutcome,
                 rows: list[dict[str, Any]]) -> None:
     """Flag near-duplicates of kept items (the rest join the index) and commit the rows."""
@@ -227,9 +235,7 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
     job_id = open_job(repo, "generate", params.key(), actor)
     client = llm_client(provider, repo, job_id, params.concurrency, settings, params.batch)
     generator = f"{params.provider}:{params.model}"
-    index = NearDuplicateIndex()
-    for item_id, text, input_text in repo.kept_instructions():
-        index.add(item_id, text, input_text)
+    index = kept_index(repo)
     outcome = JobOutcome(job_id, "generate", "running", 0, len(calls))
 
     def handle(i: int, result: LLMResult) -> None:
