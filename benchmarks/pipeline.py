@@ -3,8 +3,9 @@
 A local server (tests/fake_llm_server.py, in its own process) answers OpenAI Chat Completions
 after 100 ms. With 64 calls in flight the ceiling is 64 / 0.1 s = 640 items/s. The paper's
 released script ran 4 processes, each making one blocking call at a time with the sync SDK
-(ceiling 4 / 0.1 s = 40 items/s). A bare-socket asyncio client is run as well, to show what
-this machine allows at all. Prints one JSON object; the async figure is the median of repeats.
+(ceiling 4 / 0.1 s = 40 items/s). Also run: our client on the SDK's default httpx transport
+(the baseline of KeepAliveTransport), and a bare-socket asyncio client, to show what this
+machine allows at all. Prints one JSON object; async figures are medians of repeats.
 
     .venv/bin/python benchmarks/pipeline.py [--items 1000] [--concurrency 64] [--repeats 5]
 """
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 import openai  # noqa: E402
 
 from honeybee_core.errors import ProviderError  # noqa: E402
+from honeybee_core.providers import openai_provider  # noqa: E402
 from honeybee_core.providers.base import InMemoryCallLog, LLMRequest  # noqa: E402
 from honeybee_core.providers.client import LLMClient  # noqa: E402
 from honeybee_core.providers.openai_provider import OpenAIProvider  # noqa: E402
@@ -58,9 +60,17 @@ def server_call(base: str, path: str) -> dict[str, Any]:
         return json.load(resp)
 
 
-async def run_async(base: str, n: int, concurrency: int, run: int) -> dict[str, Any]:
+async def run_async(base: str, n: int, concurrency: int, run: int,
+                    default_transport: bool = False) -> dict[str, Any]:
     """Our path: one LLMClient, `concurrency` calls in flight, call records kept in memory."""
     provider = OpenAIProvider(MODEL, base_url=base + "/v1", timeout=30)
+    if default_transport:  # what the provider does when a proxy is configured
+        lean, openai_provider.make_http_client = openai_provider.make_http_client, _none
+    try:
+        provider.sdk()
+    finally:
+        if default_transport:
+            openai_provider.make_http_client = lean
     client = LLMClient(provider, InMemoryCallLog(), concurrency=concurrency)
     # Warm-up (not timed): open the connection pool, as a long-running job would have.
     await client.complete_many([verify_request(-1 - i, run) for i in range(concurrency)])
@@ -76,6 +86,10 @@ async def run_async(base: str, n: int, concurrency: int, run: int) -> dict[str, 
     return {"seconds": seconds, "items_per_s": n / seconds, "failed": failed,
             "client_cpu_ms_per_item": cpu_ms, "max_in_flight": stats["max_in_flight"],
             "http_requests": stats["model_requests"]}
+
+
+def _none(*args: Any, **kwargs: Any) -> None:
+    return None
 
 
 async def run_raw(port: int, n: int, concurrency: int) -> float:
@@ -154,6 +168,8 @@ def main() -> None:
     try:
         runs = [asyncio.run(run_async(base, args.items, args.concurrency, r))
                 for r in range(args.repeats)]
+        default = [asyncio.run(run_async(base, args.items, args.concurrency, 100 + r, True))
+                   for r in range(args.repeats)]
         raw = asyncio.run(run_raw(int(base.rsplit(":", 1)[1]), args.items, args.concurrency))
         paper = run_paper(base, args.items, args.paper_workers)
     finally:
@@ -176,6 +192,14 @@ def main() -> None:
         "async_client_cpu_ms_per_item": round(mid["client_cpu_ms_per_item"], 3),
         "async_max_in_flight": mid["max_in_flight"],
         "async_failed": sum(r["failed"] for r in runs),
+        "baseline_sdk_default_transport": {
+            "items_per_s": round(statistics.median(d["items_per_s"] for d in default), 1),
+            "fraction_of_bound": round(
+                statistics.median(d["items_per_s"] for d in default) / bound, 3),
+            "client_cpu_ms_per_item": round(
+                statistics.median(d["client_cpu_ms_per_item"] for d in default), 3),
+            "failed": sum(d["failed"] for d in default),
+        },
         "paper_multiprocessing": {
             "workers": paper["workers"],
             "items_per_s": round(paper["items_per_s"], 1),

@@ -134,6 +134,9 @@ class FakeLLMServer:
     def model_requests(self) -> int:
         return sum(self.counts[p] for p in LIVE_PATHS)
 
+    def open_connections(self) -> int:
+        return len(self._writers)
+
     def reset_stats(self) -> None:
         with self._lock:
             self.counts.clear()

@@ -90,6 +90,10 @@ def test_openai_job_with_faults_stores_everything_and_costs_add_up(repo, setting
     assert abs(calls["cost_usd"].sum() - outcome.cost_usd) < 1e-9
     assert abs(repo.job(outcome.job_id)["cost_usd"] - round(outcome.cost_usd, 6)) < 1e-9
     assert "sk-test-job-key" not in calls.to_json()
+    deadline = time.monotonic() + 2  # the job closed its connections when it ended
+    while server.open_connections() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.open_connections() == 0
 
 
 def test_a_call_that_keeps_failing_is_bounded_and_the_job_is_partial(repo, settings, server):

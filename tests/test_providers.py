@@ -203,6 +203,26 @@ def test_concurrency_limit_is_respected(server, kind):
     assert server.max_in_flight == 5
 
 
+def test_a_long_run_keeps_a_bounded_pool_of_tasks_and_the_input_order(server):
+    tasks_seen = []
+
+    def on_result(i, r, outcome):
+        tasks_seen.append(len(asyncio.all_tasks()))
+
+    out = asyncio.run(client(provider("openai", server), concurrency=3).complete_many(
+        [req(i) for i in range(40)], on_result=on_result
+    ))
+    assert max(tasks_seen) <= 2 * 3 + 1  # the workers and the main task, never one per request
+
+    async def one_by_one():
+        c = client(provider("openai", server))
+        return [(await c.complete(req(i))).parsed for i in range(40)]
+
+    # the fake server's answers are seeded by the prompt: out[i] must be the answer to req(i)
+    assert [o.parsed for o in out] == asyncio.run(one_by_one())
+    assert len({o.parsed["accuracy"] for o in out}) > 1
+
+
 def test_costs_add_up_and_callbacks_see_every_outcome(server):
     server.add_fault("invalid", match="item 3:", times=1)
     server.add_fault("status", status=500, match="item 5:", times=-1)

@@ -134,10 +134,18 @@ def run_requests(repo: Repository, outcome: JobOutcome, client: LLMClient,
         if cancel.is_set():
             raise JobCancelled(f"Job {outcome.job_id} was cancelled; finished work is kept.")
 
-    work = (client.complete_many(requests, on_result=on_result) if batch_poll_s is None else
-            _batch_rounds(repo, outcome.job_id, client, requests, on_result, batch_poll_s))
+    async def work() -> None:
+        try:
+            if batch_poll_s is None:
+                await client.complete_many(requests, on_result=on_result)
+            else:
+                await _batch_rounds(repo, outcome.job_id, client, requests, on_result,
+                                    batch_poll_s)
+        finally:
+            await client.provider.aclose()  # its connections belong to this event loop
+
     try:
-        asyncio.run(work)
+        asyncio.run(work())
     except JobCancelled:
         outcome.status = "cancelled"
     except Exception as exc:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import ssl
 from typing import Any
 
 import anthropic
+import httpx2
 
 from honeybee_core.providers.base import LLMRequest, RawAnswer
 from honeybee_core.providers.http_errors import from_sdk_exception
 from honeybee_core.providers.openai_provider import DEFAULT_TIMEOUT_S, missing_key_error
+from honeybee_core.providers.transport import make_http_client
 
 
 class AnthropicProvider:
@@ -32,17 +35,22 @@ class AnthropicProvider:
         self.timeout = timeout
         self._sdk: anthropic.AsyncAnthropic | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._tls: ssl.SSLContext | None = None
 
     def sdk(self) -> anthropic.AsyncAnthropic:
-        """The AsyncAnthropic client of the running event loop (connection pools are loop-bound)."""
+        """The AsyncAnthropic client of the running event loop (connections are loop-bound)."""
         loop = asyncio.get_running_loop()
         if self._sdk is None or self._loop is not loop:
             # Passing the key explicitly stops the SDK from falling back to on-disk profiles.
+            if self._tls is None:  # loading the CA bundle costs ~40 ms; do it once
+                self._tls = httpx2.create_ssl_context()
             self._sdk = anthropic.AsyncAnthropic(
                 api_key=os.environ.get("ANTHROPIC_API_KEY"),
                 base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=0,
+                http_client=(make_http_client(self._tls)
+                             or anthropic.DefaultAsyncHttpxClient(verify=self._tls)),
             )
             self._loop = loop
         return self._sdk

@@ -162,6 +162,10 @@ class Provider(Protocol):
         """One attempt; raises TransientError or PermanentError."""
         ...
 
+    async def aclose(self) -> None:
+        """Close the connections of the running event loop (before it ends)."""
+        ...
+
 
 @runtime_checkable
 class CallLog(Protocol):

@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -146,27 +146,37 @@ class LLMClient:
 
         A request that exhausts its attempts yields its ProviderError in the list instead of
         aborting the others; an exception raised by on_result cancels the rest and propagates.
+
+        Requests are pulled by a fixed pool of workers, twice the concurrency limit: the spare
+        half keeps every slot busy while some workers sleep in backoff or run on_result. One
+        task per request instead would make 50,000 tasks up front and build every request body
+        before the first answer could be read.
         """
+        out: list[Outcome | None] = [None] * len(reqs)
+        todo = iter(range(len(reqs)))
 
-        async def one(i: int, req: LLMRequest) -> Outcome:
-            try:
-                out: Outcome = await self.complete(req)
-            except ProviderError as exc:
-                out = exc
-            if on_result is not None:
-                maybe = on_result(i, req, out)
-                if inspect.isawaitable(maybe):
-                    await maybe
-            return out
+        async def worker() -> None:
+            for i in todo:
+                try:
+                    outcome: Outcome = await self.complete(reqs[i])
+                except ProviderError as exc:
+                    outcome = exc
+                out[i] = outcome
+                if on_result is not None:
+                    maybe = on_result(i, reqs[i], outcome)
+                    if inspect.isawaitable(maybe):
+                        await maybe
 
-        tasks = [asyncio.create_task(one(i, r)) for i, r in enumerate(reqs)]
+        tasks = [asyncio.create_task(worker())
+                 for _ in range(min(len(reqs), 2 * self.concurrency))]
         try:
-            return list(await asyncio.gather(*tasks))
+            await asyncio.gather(*tasks)
         except BaseException:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        return cast(list[Outcome], out)  # every slot was filled: no worker failed
 
     async def _attempts(
         self, req: LLMRequest, h: str, request_json: str, started: float

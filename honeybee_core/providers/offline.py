@@ -59,6 +59,9 @@ class OfflineProvider:
             stop_reason="stop",
         )
 
+    async def aclose(self) -> None:
+        """Nothing to close: no connections."""
+
 
 def _need(payload: dict[str, Any], keys: tuple[str, ...], purpose: str) -> None:
     missing = [k for k in keys if k not in payload]

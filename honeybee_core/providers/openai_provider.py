@@ -13,6 +13,7 @@ import openai
 from honeybee_core.errors import ProviderError
 from honeybee_core.providers.base import LLMRequest, RawAnswer, TransientError
 from honeybee_core.providers.http_errors import from_sdk_exception
+from honeybee_core.providers.transport import make_http_client
 
 DEFAULT_TIMEOUT_S = 120.0
 # Reasoning models reject any temperature but the default (HTTP 400), so none is sent.
@@ -34,46 +35,36 @@ class OpenAIProvider:
         *,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
-        pools: int = 8,
     ) -> None:
         if not os.environ.get("OPENAI_API_KEY"):
             raise missing_key_error("OPENAI_API_KEY")
         self.model = model
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         self.timeout = timeout
-        self.pools = max(1, pools)
         # The official API rejects max_tokens for reasoning models; compatible servers
         # (vLLM, Ollama, LM Studio) reliably understand only max_tokens.
         official = not self.base_url or "api.openai.com" in self.base_url
         self._max_tokens_key = "max_completion_tokens" if official else "max_tokens"
-        self._clients: list[openai.AsyncOpenAI] = []
-        self._next = 0
+        self._sdk: openai.AsyncOpenAI | None = None
         self._tls: ssl.SSLContext | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def sdk(self) -> openai.AsyncOpenAI:
-        """An AsyncOpenAI client for the running event loop (connection pools are loop-bound).
-
-        Requests rotate over `pools` clients: httpcore probes every idle connection of a pool
-        on each request, which at 64 connections costs more CPU than the request itself.
-        """
+        """The AsyncOpenAI client of the running event loop (connections are loop-bound)."""
         loop = asyncio.get_running_loop()
-        if not self._clients or self._loop is not loop:
-            # The SDK reads the key from the environment; this object never holds it.
+        if self._sdk is None or self._loop is not loop:
             if self._tls is None:  # loading the CA bundle costs ~40 ms; do it once
                 self._tls = httpx2.create_ssl_context()
-            self._clients = [
-                openai.AsyncOpenAI(
-                    base_url=self.base_url,
-                    timeout=self.timeout,
-                    max_retries=0,
-                    http_client=openai.DefaultAsyncHttpxClient(verify=self._tls),
-                )
-                for _ in range(self.pools)
-            ]
+            # The SDK reads the key from the environment; this object never holds it.
+            self._sdk = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=0,
+                http_client=(make_http_client(self._tls)
+                             or openai.DefaultAsyncHttpxClient(verify=self._tls)),
+            )
             self._loop = loop
-        self._next = (self._next + 1) % len(self._clients)
-        return self._clients[self._next]
+        return self._sdk
 
     def request_body(self, req: LLMRequest) -> dict[str, Any]:
         """The JSON body for /v1/chat/completions (also used verbatim in batch JSONL lines)."""
@@ -112,9 +103,9 @@ class OpenAIProvider:
         return answer_from_completion(body)
 
     async def aclose(self) -> None:
-        clients, self._clients = self._clients, []
-        for client in clients:
-            await client.close()
+        if self._sdk is not None:
+            await self._sdk.close()
+            self._sdk = None
 
 
 def answer_from_completion(body: dict[str, Any]) -> RawAnswer:
