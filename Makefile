@@ -28,7 +28,10 @@ lint: install
 
 bench: install
 	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/agreement.py
 	$(PY) benchmarks/review.py
+	$(PY) benchmarks/pipeline.py
+	$(PY) benchmarks/train.py
 
 clean-venv:
 	rm -rf $(VENV)

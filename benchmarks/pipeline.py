@@ -27,10 +27,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import anthropic  # noqa: E402
 import openai  # noqa: E402
 
 from honeybee_core.errors import ProviderError  # noqa: E402
-from honeybee_core.providers import openai_provider  # noqa: E402
+from honeybee_core.providers.anthropic_provider import AnthropicProvider  # noqa: E402
 from honeybee_core.providers.base import InMemoryCallLog, LLMRequest  # noqa: E402
 from honeybee_core.providers.client import LLMClient  # noqa: E402
 from honeybee_core.providers.openai_provider import OpenAIProvider  # noqa: E402
@@ -41,6 +42,7 @@ MODEL = "gpt-4o-mini"
 LATENCY_S = 0.1
 # Only the local server is contacted; never send a real key to it.
 os.environ["OPENAI_API_KEY"] = "sk-local-benchmark-not-a-real-key"
+os.environ["ANTHROPIC_API_KEY"] = "sk-ant-local-benchmark-not-a-real-key"
 
 
 def verify_request(i: int, run: int) -> LLMRequest:
@@ -60,17 +62,17 @@ def server_call(base: str, path: str) -> dict[str, Any]:
         return json.load(resp)
 
 
-async def run_async(base: str, n: int, concurrency: int, run: int,
-                    default_transport: bool = False) -> dict[str, Any]:
+def make_provider(kind: str, base: str, transport: str) -> OpenAIProvider | AnthropicProvider:
+    if kind == "anthropic":
+        return AnthropicProvider("claude-haiku-4-5", base_url=base, timeout=30,
+                                 transport=transport)
+    return OpenAIProvider(MODEL, base_url=base + "/v1", timeout=30, transport=transport)
+
+
+async def run_async(base: str, n: int, concurrency: int, run: int, kind: str = "openai",
+                    transport: str = "keepalive") -> dict[str, Any]:
     """Our path: one LLMClient, `concurrency` calls in flight, call records kept in memory."""
-    provider = OpenAIProvider(MODEL, base_url=base + "/v1", timeout=30)
-    if default_transport:  # what the provider does when a proxy is configured
-        lean, openai_provider.make_http_client = openai_provider.make_http_client, _none
-    try:
-        provider.sdk()
-    finally:
-        if default_transport:
-            openai_provider.make_http_client = lean
+    provider = make_provider(kind, base, transport)
     client = LLMClient(provider, InMemoryCallLog(), concurrency=concurrency)
     # Warm-up (not timed): open the connection pool, as a long-running job would have.
     await client.complete_many([verify_request(-1 - i, run) for i in range(concurrency)])
@@ -86,10 +88,6 @@ async def run_async(base: str, n: int, concurrency: int, run: int,
     return {"seconds": seconds, "items_per_s": n / seconds, "failed": failed,
             "client_cpu_ms_per_item": cpu_ms, "max_in_flight": stats["max_in_flight"],
             "http_requests": stats["model_requests"]}
-
-
-def _none(*args: Any, **kwargs: Any) -> None:
-    return None
 
 
 async def run_raw(port: int, n: int, concurrency: int) -> float:
@@ -158,6 +156,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=5, help="async runs; the median counts")
     parser.add_argument("--paper-workers", type=int, default=4)
+    parser.add_argument("--provider", choices=("openai", "anthropic"), default="openai",
+                        help="SDK for our path and its baseline (the paper's way is OpenAI's)")
     args = parser.parse_args()
 
     ctx = mp.get_context("spawn")
@@ -166,9 +166,10 @@ def main() -> None:
     server.start()
     base = f"http://127.0.0.1:{parent.recv()}"
     try:
-        runs = [asyncio.run(run_async(base, args.items, args.concurrency, r))
+        runs = [asyncio.run(run_async(base, args.items, args.concurrency, r, args.provider))
                 for r in range(args.repeats)]
-        default = [asyncio.run(run_async(base, args.items, args.concurrency, 100 + r, True))
+        default = [asyncio.run(run_async(base, args.items, args.concurrency, 100 + r,
+                                         args.provider, transport="httpx"))
                    for r in range(args.repeats)]
         raw = asyncio.run(run_raw(int(base.rsplit(":", 1)[1]), args.items, args.concurrency))
         paper = run_paper(base, args.items, args.paper_workers)
@@ -213,7 +214,8 @@ def main() -> None:
         "reference_raw_fraction_of_bound": round(raw / bound, 3),
         "cpu_count": os.cpu_count(),
         "loadavg_1m_after": round(os.getloadavg()[0], 2),
-        "sdk": f"openai {openai.__version__}",
+        "sdk": (f"anthropic {anthropic.__version__}" if args.provider == "anthropic"
+                else f"openai {openai.__version__}"),
     }, indent=2))
 
 

@@ -8,7 +8,9 @@ import time
 
 import pytest
 
+from honeybee_core.config import load_settings
 from honeybee_core.errors import ProviderError
+from honeybee_core.pipeline.jobs import job_provider
 from honeybee_core.providers import make_provider
 from honeybee_core.providers.anthropic_provider import AnthropicProvider
 from honeybee_core.providers.base import InMemoryCallLog, LLMRequest, redact
@@ -16,6 +18,7 @@ from honeybee_core.providers.client import LLMClient
 from honeybee_core.providers.openai_provider import OpenAIProvider
 from honeybee_core.providers.pricing import PriceTable, cost, is_known
 from honeybee_core.providers.schemas import SCHEMAS
+from honeybee_core.providers.transport import KeepAliveTransport
 
 try:  # pytest puts tests/ on sys.path; a runner started from the repo root sees the package
     from fake_llm_server import FakeLLMServer
@@ -321,3 +324,26 @@ def test_pricing_table():
     assert cost("my-local-llama", 10**6, 10**6) == 0.0 and not is_known("my-local-llama")
     table = PriceTable({"my-local-llama": (1.0, 2.0)})
     assert table.cost("my-local-llama", 10**6, 10**6) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("transport", ["keepalive", "httpx"])
+def test_both_http_transports_answer_and_the_setting_picks_one(server, monkeypatch, kind,
+                                                               transport):
+    if kind == "openai":
+        monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
+    else:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+    settings = load_settings(http_transport=transport, request_timeout_s=5)
+    prov = job_provider(kind, MODELS[kind], settings)
+
+    async def go():
+        res = await client(prov).complete(req(1))
+        lean = isinstance(prov.sdk()._client._transport, KeepAliveTransport)
+        await prov.aclose()
+        return res, lean
+
+    res, lean = asyncio.run(go())
+    assert res.parsed and res.attempts == 1
+    assert lean == (transport == "keepalive")
+    assert prov.timeout == 5

@@ -281,9 +281,11 @@ def test_unsupported_scheme_is_refused():
 
 
 def test_a_configured_proxy_keeps_the_sdk_default_transport(monkeypatch: pytest.MonkeyPatch):
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                "all_proxy"):
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy",
+                "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(var, raising=False)
+    assert isinstance(make_http_client(), httpx2.AsyncClient)
+    monkeypatch.setenv("NO_PROXY", "localhost")
     assert isinstance(make_http_client(), httpx2.AsyncClient)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     assert make_http_client() is None

@@ -32,6 +32,7 @@ from honeybee_core.pipeline.jobs import (
     JobOutcome,
     Progress,
     cancel_flags,
+    job_provider,
     llm_client,
     now,
     open_job,
@@ -153,7 +154,7 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
     if items.empty:
         raise InputError(f"No held-out item is left to evaluate {target.run_id} on; generate "
                          "and verify more items first.")
-    provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
+    provider = job_provider(params.provider, params.model, settings)
     runs = {"student": target.run_id} | ({"base": BASE_RUN} if params.include_base else {})
     need = {who: items[~items["id"].isin(repo.evaluated_ids(params.evaluator, EVALUATE_VERSION,
                                                             run_id))]

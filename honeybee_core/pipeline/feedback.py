@@ -24,6 +24,7 @@ from honeybee_core.pipeline.evaluator import GRADE_COLUMNS
 from honeybee_core.pipeline.jobs import (
     JobOutcome,
     Progress,
+    job_provider,
     kept_index,
     llm_client,
     open_job,
@@ -114,7 +115,7 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None 
     weak = rows(repo.weak_answers(run_id, params.evaluator, params.threshold))
     if params.n is not None:
         weak = weak[: params.n]
-    provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
+    provider = job_provider(params.provider, params.model, settings)
     job_id = open_job(repo, "feedback", params.key(run_id), actor)
     client = llm_client(provider, repo, job_id, params.concurrency, settings)
     generator = f"{params.provider}:{params.model}"

@@ -100,6 +100,12 @@ def release(job_id: str) -> None:
     _active.discard(job_id)
 
 
+def job_provider(name: str, model: str | None, settings: Settings) -> Provider:
+    """The provider a job calls, with the HTTP settings applied."""
+    return make_provider(name, model, timeout=settings.request_timeout_s,
+                         transport=settings.http_transport)
+
+
 def llm_client(provider: Provider, repo: Repository, job_id: str, concurrency: int,
             settings: Settings, batch: bool = False) -> LLMClient:
     return LLMClient(
@@ -239,7 +245,7 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
     passages = instructor.load_passages(params.grounded or settings.corpus_dir) if (
         grounded or params.provider == "offline") else None
     calls = instructor.plan_calls(params, passages)
-    provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
+    provider = job_provider(params.provider, params.model, settings)
     job_id = open_job(repo, "generate", params.key(), actor)
     client = llm_client(provider, repo, job_id, params.concurrency, settings, params.batch)
     generator = f"{params.provider}:{params.model}"
@@ -267,7 +273,7 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = No
         raise InputError("--batch needs --provider openai or anthropic.")
     name = f"{params.provider}:{params.model}"
     items = repo.items_to_verify(name, VERIFY_VERSION, params.limit).to_dict("records")
-    provider = make_provider(params.provider, params.model, timeout=settings.request_timeout_s)
+    provider = job_provider(params.provider, params.model, settings)
     job_id = open_job(repo, "verify", params.key(), actor)
     client = llm_client(provider, repo, job_id, params.concurrency, settings, params.batch)
     outcome = JobOutcome(job_id, "verify", "running", 0, len(items))

@@ -18,12 +18,16 @@ PROVIDERS = ("offline", "openai", "anthropic")
 
 
 def make_provider(
-    name: str, model: str | None = None, base_url: str | None = None, timeout: float = 120.0
+    name: str,
+    model: str | None = None,
+    base_url: str | None = None,
+    timeout: float = 120.0,
+    transport: str = "keepalive",
 ) -> Provider:
     """The provider called name; keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY only.
 
-    base_url defaults to OPENAI_BASE_URL / ANTHROPIC_BASE_URL; the offline provider ignores
-    model, base_url and timeout.
+    base_url defaults to OPENAI_BASE_URL / ANTHROPIC_BASE_URL; transport is "keepalive" or
+    "httpx" (see providers/transport.py). The offline provider ignores all but name.
     """
     # Imported here so that `import honeybee_core.providers.base` stays free of the SDKs.
     key = name.strip().lower()
@@ -36,9 +40,9 @@ def make_provider(
     if key == "openai":
         from honeybee_core.providers.openai_provider import OpenAIProvider
 
-        return OpenAIProvider(model, base_url=base_url, timeout=timeout)
+        return OpenAIProvider(model, base_url=base_url, timeout=timeout, transport=transport)
     if key == "anthropic":
         from honeybee_core.providers.anthropic_provider import AnthropicProvider
 
-        return AnthropicProvider(model, base_url=base_url, timeout=timeout)
+        return AnthropicProvider(model, base_url=base_url, timeout=timeout, transport=transport)
     raise ProviderError(f"Unknown provider {name!r}; choose one of {', '.join(PROVIDERS)}.")

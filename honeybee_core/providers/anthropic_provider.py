@@ -26,13 +26,19 @@ class AnthropicProvider:
     name = "anthropic"
 
     def __init__(
-        self, model: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        transport: str = "keepalive",
     ) -> None:
         if not os.environ.get("ANTHROPIC_API_KEY"):
             raise missing_key_error("ANTHROPIC_API_KEY")
         self.model = model
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL")
         self.timeout = timeout
+        self.transport = transport
         self._sdk: anthropic.AsyncAnthropic | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tls: ssl.SSLContext | None = None
@@ -49,7 +55,7 @@ class AnthropicProvider:
                 base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=0,
-                http_client=(make_http_client(self._tls)
+                http_client=(make_http_client(self._tls, self.transport)
                              or anthropic.DefaultAsyncHttpxClient(verify=self._tls)),
             )
             self._loop = loop

@@ -35,12 +35,14 @@ class OpenAIProvider:
         *,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
+        transport: str = "keepalive",
     ) -> None:
         if not os.environ.get("OPENAI_API_KEY"):
             raise missing_key_error("OPENAI_API_KEY")
         self.model = model
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         self.timeout = timeout
+        self.transport = transport
         # The official API rejects max_tokens for reasoning models; compatible servers
         # (vLLM, Ollama, LM Studio) reliably understand only max_tokens.
         official = not self.base_url or "api.openai.com" in self.base_url
@@ -60,7 +62,7 @@ class OpenAIProvider:
                 base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=0,
-                http_client=(make_http_client(self._tls)
+                http_client=(make_http_client(self._tls, self.transport)
                              or openai.DefaultAsyncHttpxClient(verify=self._tls)),
             )
             self._loop = loop

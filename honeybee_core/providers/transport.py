@@ -14,7 +14,7 @@ coding; Content-Length; otherwise read to EOF. Failures surface as httpx's own e
 APIConnectionError/APITimeoutError exactly as they do for the default transport.
 
 Proxies are not spoken here: make_http_client falls back to httpx's transport when the
-environment names one.
+environment names one, or when HONEYBEE_HTTP_TRANSPORT=httpx asks for it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import time
 import urllib.request
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx2
 
@@ -137,13 +137,14 @@ class KeepAliveTransport(httpx2.AsyncBaseTransport):
                 conn.close()
 
 
-def make_http_client(ssl_context: ssl.SSLContext | None = None, **kwargs: Any
-                     ) -> httpx2.AsyncClient | None:
-    """An httpx client on KeepAliveTransport, or None (the SDK's default) when a proxy is set."""
-    if urllib.request.getproxies():
+def make_http_client(ssl_context: ssl.SSLContext | None = None,
+                     transport: str = "keepalive") -> httpx2.AsyncClient | None:
+    """An httpx client on KeepAliveTransport, or None (the SDK's default transport) when
+    transport is "httpx" (HONEYBEE_HTTP_TRANSPORT) or a proxy is set."""
+    if transport == "httpx" or set(urllib.request.getproxies()) - {"no"}:  # NO_PROXY alone
         return None
-    kwargs.setdefault("follow_redirects", True)  # as the SDKs' default clients
-    return httpx2.AsyncClient(transport=KeepAliveTransport(ssl_context), **kwargs)
+    # follow_redirects as the SDKs' default clients do
+    return httpx2.AsyncClient(transport=KeepAliveTransport(ssl_context), follow_redirects=True)
 
 
 async def _timed(aw: Awaitable[_T], seconds: float | None, error: type[httpx2.TimeoutException],
