@@ -6,7 +6,9 @@ import asyncio
 import gzip
 import json
 import shutil
+import socket
 import ssl
+import struct
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -195,6 +197,37 @@ def test_idle_connection_closed_by_the_server_is_not_reused():
     srv, first, second = run(go())
     assert (first.json(), second.json()) == ({"a": 1}, {"a": 2})
     assert srv.connections == 2
+
+
+def test_a_reused_connection_closed_as_the_request_arrives_is_retried_on_a_new_one():
+    async def hang_up(writer: asyncio.StreamWriter) -> bool:
+        return False  # read the request, answer nothing, close cleanly: an idle-timeout race
+
+    async def go():
+        async with ScriptedServer([ok(b'{"a": 1}'), hang_up, ok(b'{"a": 2}')]) as srv:
+            return srv, await fetch(srv, 2)
+
+    srv, out = run(go())
+    assert [r.json() for r in out] == [{"a": 1}, {"a": 2}]
+    assert srv.connections == 2 and len(srv.requests) == 3
+
+
+def test_a_reset_after_the_request_is_an_error_not_a_silent_resend():
+    async def reset(writer: asyncio.StreamWriter) -> bool:
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+        return False
+
+    async def go():
+        async with ScriptedServer([ok(b'{"a": 1}'), reset]) as srv:
+            async with httpx2.AsyncClient(transport=KeepAliveTransport()) as client:
+                await client.get(srv.url())
+                with pytest.raises(httpx2.ReadError):
+                    await client.get(srv.url())
+            return srv
+
+    assert len(run(go()).requests) == 2
 
 
 def test_idle_connections_expire(monkeypatch: pytest.MonkeyPatch):

@@ -38,6 +38,13 @@ _T = TypeVar("_T")
 Headers = list[tuple[bytes, bytes]]
 
 
+class _NothingReceived(httpx2.RemoteProtocolError):
+    """A clean close before any response byte. On a reused connection this is the server's
+    idle timeout crossing our request (uvicorn, under vLLM, closes after 5 s; we expire at 5 s),
+    so the request is sent again on a new connection at once: LLMClient would resend it anyway,
+    only after a backoff and with a failed attempt on record."""
+
+
 @dataclass
 class _Connection:
     reader: asyncio.StreamReader
@@ -70,10 +77,21 @@ class KeepAliveTransport(httpx2.AsyncBaseTransport):
         key = (url.scheme, url.host, url.port or _DEFAULT_PORTS[url.scheme])
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
         body = await request.aread()
-        head = _request_head(request, body)
-        conn = self._take_idle(key) or await self._connect(key, timeouts.get("connect"), request)
+        data = _request_head(request, body) + body
+        conn = self._take_idle(key)
+        if conn is not None:
+            try:
+                return await self._exchange(key, conn, request, data, timeouts)
+            except _NothingReceived:
+                pass  # the server closed this idle connection as we reused it: send again
+        conn = await self._connect(key, timeouts.get("connect"), request)
+        return await self._exchange(key, conn, request, data, timeouts)
+
+    async def _exchange(self, key: tuple[str, str, int], conn: _Connection,
+                        request: httpx2.Request, data: bytes,
+                        timeouts: dict[str, float | None]) -> httpx2.Response:
         try:
-            conn.writer.write(head + body)
+            conn.writer.write(data)
             await _timed(conn.writer.drain(), timeouts.get("write"), httpx2.WriteTimeout, request)
             status, reason, headers, version = await _read_head(
                 conn.reader, timeouts.get("read"), request)
@@ -178,8 +196,9 @@ async def _read_head(reader: asyncio.StreamReader, timeout: float | None,
         try:
             raw = await _timed(reader.readuntil(b"\r\n\r\n"), timeout, httpx2.ReadTimeout, request)
         except asyncio.IncompleteReadError as exc:
-            raise httpx2.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request) from exc
+            error = httpx2.RemoteProtocolError if exc.partial else _NothingReceived
+            raise error("Server disconnected without sending a response.",
+                        request=request) from exc
         except asyncio.LimitOverrunError as exc:
             raise httpx2.RemoteProtocolError(
                 f"Response headers exceed {_READ_SIZE} bytes.", request=request) from exc
