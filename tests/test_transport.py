@@ -178,6 +178,7 @@ def test_request_is_sent_with_its_query_headers_and_a_content_length():
     srv = run(go())
     head, body = srv.requests[0]
     assert head.startswith(b"POST /v1/files?purpose=batch HTTP/1.1\r\n")
+    assert b"\r\nhost: 127.0.0.1:%d\r\n" % srv.port in head.lower()  # required by HTTP/1.1
     assert b"x-api-key: k" in head.lower() and b"transfer-encoding" not in head.lower()
     assert b"content-length: 18\r\n" in head.lower() and body == b"part one, part two"
     head, body = srv.requests[1]
