@@ -235,6 +235,13 @@ class Repository:
             [row.get(c) for c in cols],
         ).fetchall()
 
+    def answered_request_hashes(self, provider: str, model: str) -> list[str]:
+        """Request hashes with an ok answer from this provider and model (the cache's keys)."""
+        return [h for (h,) in self.db.cursor().execute(
+            "SELECT DISTINCT request_hash FROM llm_calls WHERE provider = ? AND model = ? AND ok",
+            [provider, model],
+        ).fetchall()]
+
     def cached_llm_call(self, provider: str, model: str, request_hash: str) -> dict | None:
         frame = self.db.cursor().execute(
             "SELECT * FROM llm_calls WHERE provider = ? AND model = ? AND request_hash = ?"

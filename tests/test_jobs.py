@@ -88,7 +88,9 @@ def test_openai_job_with_faults_stores_everything_and_costs_add_up(repo, setting
     assert failures["error"].str.contains("schema", case=False).sum() == 2  # kept with reason
     assert failures["raw_response"].notna().sum() >= 2
     assert abs(calls["cost_usd"].sum() - outcome.cost_usd) < 1e-9
-    assert abs(repo.job(outcome.job_id)["cost_usd"] - round(outcome.cost_usd, 6)) < 1e-9
+    job = repo.job(outcome.job_id)
+    assert abs(job["cost_usd"] - round(outcome.cost_usd, 6)) < 1e-9
+    assert job["progress_done"] == job["progress_total"] == outcome.total  # throttled, then final
     assert "sk-test-job-key" not in calls.to_json()
     deadline = time.monotonic() + 2  # the job closed its connections when it ended
     while server.open_connections() and time.monotonic() < deadline:
@@ -211,3 +213,29 @@ def test_batch_job_stopped_mid_poll_resumes_without_resubmitting(repo, tmp_path,
         assert len(json.loads(repo.job(job_id)["batch_ids"])) == 1
     finally:
         srv.stop()
+
+
+def test_duck_call_log_answers_from_its_hash_filter_and_the_database(repo):
+    from honeybee_core.pipeline.calllog import DuckCallLog
+    from honeybee_core.providers.base import CallRecord, hash_json
+
+    def record(h: str, ok: bool) -> CallRecord:
+        return CallRecord(provider="openai", model="m", request_hash=h, purpose="verify",
+                          request_json="{}", raw_response='{"a": 1}',
+                          parsed={"a": 1} if ok else None, ok=ok,
+                          error=None if ok else "bad", input_tokens=3, output_tokens=4,
+                          cost_usd=0.5, latency_ms=1.0, attempt=1)
+
+    answered, failed, never = hash_json("answered"), hash_json("failed"), hash_json("never")
+    log = DuckCallLog(repo, "job-1")
+    assert log.lookup("openai", "m", answered) is None  # loads the (empty) filter
+    log.record(record(answered, ok=True))
+    log.record(record(failed, ok=False))
+    hit = log.lookup("openai", "m", answered)
+    assert hit is not None and hit.parsed == {"a": 1} and hit.cost_usd == 0.5
+    assert log.lookup("openai", "m", failed) is None
+    assert log.lookup("openai", "other-model", answered) is None
+    fresh = DuckCallLog(repo, "job-2")  # a later job reads the filter from the database
+    assert fresh.lookup("openai", "m", answered).parsed == {"a": 1}
+    assert fresh.lookup("openai", "m", never) is None
+    assert _count(repo, "llm_calls") == 2

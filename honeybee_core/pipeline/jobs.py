@@ -33,6 +33,7 @@ from honeybee_core.providers.client import LLMClient
 from honeybee_core.repo import Repository, rows
 
 Progress = Callable[[dict[str, Any]], None]
+PROGRESS_WRITE_S = 0.5  # how often a running job's row (progress, cost so far) is written
 cancel_flags: dict[str, threading.Event] = {}
 _active: set[str] = set()  # jobs running in this process (the one writer of the database)
 _open_lock = threading.Lock()
@@ -123,8 +124,14 @@ def run_requests(repo: Repository, outcome: JobOutcome, client: LLMClient,
     cancel = cancel_flags[outcome.job_id]
     repo.update_job(outcome.job_id, status="running", progress_total=outcome.total,
                     started_at=now(), error=None)
+    last_write = 0.0
+
+    def write_progress() -> None:
+        repo.update_job(outcome.job_id, progress_done=outcome.done,
+                        cost_usd=round(outcome.cost_usd, 6))
 
     def on_result(i: int, _req: LLMRequest, result: LLMResult | ProviderError) -> None:
+        nonlocal last_write
         if isinstance(result, ProviderError):
             outcome.failed += 1
         else:
@@ -133,8 +140,11 @@ def run_requests(repo: Repository, outcome: JobOutcome, client: LLMClient,
             outcome.cached_calls += int(result.cached)
             outcome.paid_calls += int(not result.cached)
         outcome.done += 1
-        repo.update_job(outcome.job_id, progress_done=outcome.done,
-                        cost_usd=round(outcome.cost_usd, 6))
+        # The job row is a progress display (results and calls are committed on their own), so
+        # it is written at most every PROGRESS_WRITE_S, not after each of 50,000 calls.
+        if time.monotonic() - last_write >= PROGRESS_WRITE_S or outcome.done == outcome.total:
+            write_progress()
+            last_write = time.monotonic()
         if on_progress:
             on_progress(outcome.as_dict())
         if cancel.is_set():
@@ -155,6 +165,7 @@ def run_requests(repo: Repository, outcome: JobOutcome, client: LLMClient,
     except JobCancelled:
         outcome.status = "cancelled"
     except Exception as exc:
+        write_progress()
         repo.update_job(outcome.job_id, status="failed", error=str(exc)[:2000],
                         finished_at=now())
         raise
@@ -165,7 +176,8 @@ def run_requests(repo: Repository, outcome: JobOutcome, client: LLMClient,
         release(outcome.job_id)
     error = (f"{outcome.failed} of {outcome.total} calls failed after all attempts; run the job "
              "again to retry them." if outcome.failed else None)
-    repo.update_job(outcome.job_id, status=outcome.status, error=error, finished_at=now())
+    repo.update_job(outcome.job_id, status=outcome.status, error=error, finished_at=now(),
+                    progress_done=outcome.done, cost_usd=round(outcome.cost_usd, 6))
     return outcome
 
 
