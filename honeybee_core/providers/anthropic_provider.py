@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import ssl
@@ -13,53 +12,25 @@ import httpx2
 
 from honeybee_core.providers.base import LLMRequest, RawAnswer
 from honeybee_core.providers.http_errors import from_sdk_exception
-from honeybee_core.providers.openai_provider import DEFAULT_TIMEOUT_S, missing_key_error
-from honeybee_core.providers.transport import make_http_client
+from honeybee_core.providers.sdk_provider import SDKProvider
 
 
-class AnthropicProvider:
-    """One Claude model. The SDK's own retries are off: LLMClient retries and counts attempts.
+class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
+    """One Claude model.
 
     The installed SDK (2.x) no longer has a temperature parameter, so req.temperature is not sent.
     """
 
     name = "anthropic"
+    key_env = "ANTHROPIC_API_KEY"
+    base_url_env = "ANTHROPIC_BASE_URL"
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        base_url: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT_S,
-        transport: str = "keepalive",
-    ) -> None:
-        if not os.environ.get("ANTHROPIC_API_KEY"):
-            raise missing_key_error("ANTHROPIC_API_KEY")
-        self.model = model
-        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL")
-        self.timeout = timeout
-        self.transport = transport
-        self._sdk: anthropic.AsyncAnthropic | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._tls: ssl.SSLContext | None = None
-
-    def sdk(self) -> anthropic.AsyncAnthropic:
-        """The AsyncAnthropic client of the running event loop (connections are loop-bound)."""
-        loop = asyncio.get_running_loop()
-        if self._sdk is None or self._loop is not loop:
-            # Passing the key explicitly stops the SDK from falling back to on-disk profiles.
-            if self._tls is None:  # loading the CA bundle costs ~40 ms; do it once
-                self._tls = httpx2.create_ssl_context()
-            self._sdk = anthropic.AsyncAnthropic(
-                api_key=os.environ.get("ANTHROPIC_API_KEY"),
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=0,
-                http_client=(make_http_client(self._tls, self.transport)
-                             or anthropic.DefaultAsyncHttpxClient(verify=self._tls)),
-            )
-            self._loop = loop
-        return self._sdk
+    def new_sdk(self, http_client: httpx2.AsyncClient | None,
+                tls: ssl.SSLContext) -> anthropic.AsyncAnthropic:
+        # Passing the key explicitly stops the SDK from falling back to on-disk profiles.
+        return anthropic.AsyncAnthropic(
+            api_key=os.environ.get(self.key_env), base_url=self.base_url, timeout=self.timeout,
+            max_retries=0, http_client=http_client or anthropic.DefaultAsyncHttpxClient(verify=tls))
 
     def request_params(self, req: LLMRequest) -> dict[str, Any]:
         """Messages API params (also used as `params` of a Message Batches request)."""
@@ -86,11 +57,6 @@ class AnthropicProvider:
         except anthropic.AnthropicError as exc:
             raise from_sdk_exception(exc, anthropic) from None
         return answer_from_message(message.model_dump(exclude_unset=True), req.schema_name)
-
-    async def aclose(self) -> None:
-        if self._sdk is not None:
-            await self._sdk.close()
-            self._sdk = None
 
 
 def answer_from_message(body: dict[str, Any], tool_name: str) -> RawAnswer:

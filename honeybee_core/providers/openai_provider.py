@@ -2,71 +2,41 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import ssl
 from typing import Any
 
 import httpx2
 import openai
 
-from honeybee_core.errors import ProviderError
 from honeybee_core.providers.base import LLMRequest, RawAnswer, TransientError
 from honeybee_core.providers.http_errors import from_sdk_exception
-from honeybee_core.providers.transport import make_http_client
+from honeybee_core.providers.sdk_provider import DEFAULT_TIMEOUT_S, SDKProvider
 
-DEFAULT_TIMEOUT_S = 120.0
 # Reasoning models reject any temperature but the default (HTTP 400), so none is sent.
 FIXED_TEMPERATURE_MODELS = ("o1", "o3", "o4", "gpt-5")
 
 
-def missing_key_error(env: str) -> ProviderError:
-    return ProviderError(f"{env} is not set; export it or choose --provider offline")
-
-
-class OpenAIProvider:
-    """One model behind /v1/chat/completions. The SDK's own retries are off: LLMClient retries."""
+class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
+    """One model behind /v1/chat/completions."""
 
     name = "openai"
+    key_env = "OPENAI_API_KEY"
+    base_url_env = "OPENAI_BASE_URL"
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        base_url: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT_S,
-        transport: str = "keepalive",
-    ) -> None:
-        if not os.environ.get("OPENAI_API_KEY"):
-            raise missing_key_error("OPENAI_API_KEY")
-        self.model = model
-        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
-        self.timeout = timeout
-        self.transport = transport
+    def __init__(self, model: str, *, base_url: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT_S, transport: str = "keepalive") -> None:
+        super().__init__(model, base_url=base_url, timeout=timeout, transport=transport)
         # The official API rejects max_tokens for reasoning models; compatible servers
         # (vLLM, Ollama, LM Studio) reliably understand only max_tokens.
         official = not self.base_url or "api.openai.com" in self.base_url
         self._max_tokens_key = "max_completion_tokens" if official else "max_tokens"
-        self._sdk: openai.AsyncOpenAI | None = None
-        self._tls: ssl.SSLContext | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def sdk(self) -> openai.AsyncOpenAI:
-        """The AsyncOpenAI client of the running event loop (connections are loop-bound)."""
-        loop = asyncio.get_running_loop()
-        if self._sdk is None or self._loop is not loop:
-            if self._tls is None:  # loading the CA bundle costs ~40 ms; do it once
-                self._tls = httpx2.create_ssl_context()
-            # The SDK reads the key from the environment; this object never holds it.
-            self._sdk = openai.AsyncOpenAI(
-                base_url=self.base_url,
-                timeout=self.timeout,
-                max_retries=0,
-                http_client=(make_http_client(self._tls, self.transport)
-                             or openai.DefaultAsyncHttpxClient(verify=self._tls)),
-            )
-            self._loop = loop
-        return self._sdk
+    def new_sdk(self, http_client: httpx2.AsyncClient | None,
+                tls: ssl.SSLContext) -> openai.AsyncOpenAI:
+        # The SDK reads the key from the environment; this object never holds it.
+        return openai.AsyncOpenAI(
+            base_url=self.base_url, timeout=self.timeout, max_retries=0,
+            http_client=http_client or openai.DefaultAsyncHttpxClient(verify=tls))
 
     def request_body(self, req: LLMRequest) -> dict[str, Any]:
         """The JSON body for /v1/chat/completions (also used verbatim in batch JSONL lines)."""
@@ -103,11 +73,6 @@ class OpenAIProvider:
         if not isinstance(body, dict):
             raise TransientError(f"response body is JSON {type(body).__name__}, not an object")
         return answer_from_completion(body)
-
-    async def aclose(self) -> None:
-        if self._sdk is not None:
-            await self._sdk.close()
-            self._sdk = None
 
 
 def answer_from_completion(body: dict[str, Any]) -> RawAnswer:

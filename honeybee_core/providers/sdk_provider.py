@@ -1,0 +1,63 @@
+"""What the OpenAI and Anthropic providers share: the key check, and one SDK client per loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+from typing import Generic, Protocol, TypeVar
+
+import httpx2
+
+from honeybee_core.errors import ProviderError
+from honeybee_core.providers.transport import make_http_client
+
+DEFAULT_TIMEOUT_S = 120.0
+
+
+class _Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+SDK = TypeVar("SDK", bound=_Closable)
+
+
+class SDKProvider(Generic[SDK]):
+    """A provider behind an official SDK. Subclasses set name, key_env and base_url_env and
+    build the SDK client in new_sdk(); the SDK's own retries stay off (LLMClient retries)."""
+
+    name: str
+    key_env: str
+    base_url_env: str
+
+    def __init__(self, model: str, *, base_url: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT_S, transport: str = "keepalive") -> None:
+        if not os.environ.get(self.key_env):
+            raise ProviderError(f"{self.key_env} is not set; export it or choose "
+                                "--provider offline")
+        self.model = model
+        self.base_url = base_url or os.environ.get(self.base_url_env)
+        self.timeout = timeout
+        self.transport = transport
+        self._sdk: SDK | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tls: ssl.SSLContext | None = None
+
+    def sdk(self) -> SDK:
+        """The SDK client of the running event loop (its connections belong to that loop)."""
+        loop = asyncio.get_running_loop()
+        if self._sdk is None or self._loop is not loop:
+            if self._tls is None:  # loading the CA bundle costs ~40 ms; do it once
+                self._tls = httpx2.create_ssl_context()
+            self._sdk = self.new_sdk(make_http_client(self._tls, self.transport), self._tls)
+            self._loop = loop
+        return self._sdk
+
+    def new_sdk(self, http_client: httpx2.AsyncClient | None, tls: ssl.SSLContext) -> SDK:
+        """The SDK client on http_client, or on the SDK's default transport when it is None."""
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        if self._sdk is not None:
+            await self._sdk.close()
+            self._sdk = None
