@@ -243,12 +243,14 @@ class Repository:
         ).fetchall()]
 
     def cached_llm_call(self, provider: str, model: str, request_hash: str) -> dict | None:
-        frame = self.db.cursor().execute(
+        # fetchall, not df(): a re-run of a finished job makes this query once per call
+        cur = self.db.cursor().execute(
             "SELECT * FROM llm_calls WHERE provider = ? AND model = ? AND request_hash = ?"
             " AND ok ORDER BY created_at DESC LIMIT 1",
             [provider, model, request_hash],
-        ).df()
-        return _first_row(frame)
+        )
+        found = cur.fetchall()
+        return dict(zip([d[0] for d in cur.description], found[0], strict=True)) if found else None
 
     def llm_call_totals(self, job_id: str | None = None) -> dict[str, Any]:
         rows = self.db.cursor().execute(
