@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from honeybee_core import io as hio
-from honeybee_core.db import open_database
-from honeybee_core.repo import Repository
+from honeybee_core import transfer
+from honeybee_core.store import Repository, open_database
 
 N = 52_000
 WORDS = ("band gap lattice dislocation polymer grain boundary perovskite anneal dopant phonon "
@@ -45,10 +44,11 @@ def main() -> None:
         src = tmp / "alpaca.json"
         src.write_text(json.dumps(make_records(N)), encoding="utf-8")
         repo = Repository(open_database(tmp / "bench.duckdb"))
-        t_import, result = timed(lambda: hio.import_file(repo, src))
-        t_reimport, again = timed(lambda: hio.import_file(repo, src))
-        t_export_jsonl, _ = timed(lambda: hio.export_items(repo, tmp / "out.jsonl", "jsonl"))
-        t_export_parquet, _ = timed(lambda: hio.export_items(repo, tmp / "o.parquet", "parquet"))
+        t_import, result = timed(lambda: transfer.import_file(repo, src))
+        t_reimport, again = timed(lambda: transfer.import_file(repo, src))
+        t_export_jsonl, _ = timed(lambda: transfer.export_items(repo, tmp / "out.jsonl", "jsonl"))
+        t_export_parquet, _ = timed(
+            lambda: transfer.export_items(repo, tmp / "o.parquet", "parquet"))
         t_pandas, frame = timed(lambda: pd.read_json(src))
         assert result.new_items == N and again.new_items == 0 and len(frame) == N
         print(json.dumps({

@@ -141,10 +141,9 @@ def run_job(base: str, n: int, concurrency: int) -> dict[str, Any]:
     """The whole app path: `honeybee verify` on a DuckDB file, each score and call record
     committed as it lands (what a kill -9 must not lose)."""
     from honeybee_core.config import load_settings
-    from honeybee_core.db import open_database
     from honeybee_core.pipeline import jobs
     from honeybee_core.pipeline.instructor import GenerateParams
-    from honeybee_core.repo import Repository
+    from honeybee_core.store import Repository, open_database
 
     os.environ["OPENAI_BASE_URL"] = base + "/v1"
     with tempfile.TemporaryDirectory() as tmp:

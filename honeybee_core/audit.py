@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from honeybee_core import agreement, memo
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository
 
 
 @dataclass(frozen=True)

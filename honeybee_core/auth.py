@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository
 
 ROLES: tuple[str, ...] = ("reviewer", "curator", "admin")
 # action -> least role allowed; other modules call require(actor, "launch_run") and friends

@@ -13,12 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
-from honeybee_core import auth
-from honeybee_core import io as hio
+from honeybee_core import auth, transfer
 from honeybee_core.config import get_settings
-from honeybee_core.db import open_database
 from honeybee_core.errors import HoneybeeError, InputError
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 
 app = typer.Typer(
     help="HoneyBee Studio: MatSci-Instruct data, review and finetuning.",
@@ -228,12 +226,12 @@ def train(
     as_json: JsonOption = False,
 ) -> None:
     """LoRA-finetune on a snapshot (the paper's defaults); waits unless --detach."""
-    from honeybee_core import runs
+    from honeybee_core import training_runs
     from honeybee_core.auth import CLI_ACTOR
 
     repo = open_repo(db)
     if resume:
-        run = runs.resume_run(repo, resume, CLI_ACTOR, extra_steps=max_steps)
+        run = training_runs.resume_run(repo, resume, CLI_ACTOR, extra_steps=max_steps)
     else:
         if not snapshot:
             raise InputError("Give --snapshot ID|FILE (or --resume RUN_ID).")
@@ -243,10 +241,10 @@ def train(
                  "per_device_batch_size": batch_size}
         overrides |= {k: str(v) if isinstance(v, Path) else v for k, v in given.items()
                       if v is not None}
-        run = runs.launch_run(repo, snapshot, CLI_ACTOR, overrides=overrides, stage=stage,
-                              out_dir=out, force=force)
+        run = training_runs.launch_run(repo, snapshot, CLI_ACTOR, overrides=overrides,
+                                       stage=stage, out_dir=out, force=force)
     if not detach:
-        run = runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run)
+        run = training_runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run)
     emit(run, as_json, f"\nRun {run['id']}: {run['status']} at step {run['step']}; "
          f"folder {run['out_dir']}")
     if run["status"] == "failed":
@@ -321,7 +319,7 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import instruction triples (and verifier scores); a file with any bad record adds nothing."""
-    result = hio.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier)
+    result = transfer.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier)
     emit(
         result.as_dict(), as_json,
         f"{result.records} records ({result.format}): {result.new_items} new items, "
@@ -337,7 +335,7 @@ def import_ratings(
     as_json: JsonOption = False,
 ) -> None:
     """Import expert ratings; re-importing updates the same (item, annotator) row."""
-    result = hio.import_ratings(open_repo(db), file, annotator=annotator)
+    result = transfer.import_ratings(open_repo(db), file, annotator=annotator)
     emit(
         result.as_dict(), as_json,
         f"{result.records} ratings: {result.inserted} new, {result.updated} updated.",
@@ -354,7 +352,7 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Export everything, the approved items or a snapshot."""
-    result = hio.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot)
+    result = transfer.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot)
     emit(result.as_dict(), as_json, f"Wrote {result.items} items to {result.path}.")
 
 

@@ -21,7 +21,7 @@ from honeybee_core.agreement import DIMENSIONS, parse_rule
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository
 
 
 @dataclass(frozen=True)

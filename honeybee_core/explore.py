@@ -13,8 +13,8 @@ import pyarrow as pa
 
 from honeybee_core import memo
 from honeybee_core.errors import InputError, NotFoundError
-from honeybee_core.repo import EXPLORE_SORT_COLUMNS, SCORE_COLUMNS, ItemWhere, Repository
 from honeybee_core.review import bulk_preview
+from honeybee_core.store import EXPLORE_SORT_COLUMNS, SCORE_COLUMNS, ItemWhere, Repository
 
 SORT_COLUMNS: tuple[str, ...] = EXPLORE_SORT_COLUMNS
 RANGE_COLUMNS: tuple[str, ...] = (*SCORE_COLUMNS, "verifier_mean")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from honeybee_core import curation, runs
+from honeybee_core import curation, training_runs
 from honeybee_core.auth import CLI_ACTOR, Actor
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, TrainingError
@@ -25,8 +25,8 @@ from honeybee_core.pipeline.evaluate import EvaluateParams, run_evaluate
 from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
 from honeybee_core.pipeline.instructor import GenerateParams
 from honeybee_core.pipeline.prompts import EVALUATE_VERSION
-from honeybee_core.repo import Repository
 from honeybee_core.stages import evaluation_frame, stage_table
+from honeybee_core.store import Repository
 
 # The offline heuristic verifier rarely gives templated feedback items the paper's
 # "mean>=95,min>=90", so the offline loop curates with a looser rule; pass rule= to change it.
@@ -78,10 +78,10 @@ def run_offline_loop(
         overrides = {**(LOOP_TRAIN if train is None else train), "seed": 42 + stage}
         if adapter:
             overrides["init_adapter"] = adapter
-        run = runs.launch_run(repo, snap["id"], actor, overrides=overrides, stage=stage,
+        run = training_runs.launch_run(repo, snap["id"], actor, overrides=overrides, stage=stage,
                               settings=settings, force=True)
         say(f"stage {stage}: training {run['id']} on {snap['n_items']} items")
-        run = runs.wait_for(repo, run["id"], timeout=3600, poll_s=0.5)
+        run = training_runs.wait_for(repo, run["id"], timeout=3600, poll_s=0.5)
         if run["status"] != "finished":
             raise TrainingError(f"Stage {stage} run {run['id']} ended {run['status']}: "
                                 f"{run['error'] or 'see its train.log'}")

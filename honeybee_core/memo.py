@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from honeybee_core.db import Database
+from honeybee_core.store import Database
 
 T = TypeVar("T")
 MAX_ENTRIES = 16  # per database: a few reviewers and filter settings at a time

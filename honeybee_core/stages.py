@@ -12,7 +12,7 @@ import pandas as pd
 
 from honeybee_core.pipeline.evaluate import BASE_RUN
 from honeybee_core.pipeline.evaluator import GRADE_COLUMNS
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository
 
 REFERENCE_RUN = "instructor"  # a row graded on the Instructor's own answers, when present
 TABLE_COLUMNS = ["model", "run_id", "stage", "n", *GRADE_COLUMNS, "mean"]

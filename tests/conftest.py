@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from honeybee_core.db import open_database
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

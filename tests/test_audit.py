@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from honeybee_core import audit
-from honeybee_core import io as hio
+from honeybee_core import transfer as hio
 from tests.conftest import run_cli, triples, write_jsonl
 
 DIMS = ["accuracy", "relevance", "completeness", "reasonableness"]
@@ -66,8 +66,7 @@ def test_empty_database_reports_not_enough_data(repo):
 
 
 def test_cli_json_equals_core(db_path, tmp_path):
-    from honeybee_core.db import open_database
-    from honeybee_core.repo import Repository
+    from honeybee_core.store import Repository, open_database
 
     database = open_database(db_path)
     repo = Repository(database)

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from honeybee_core.db import MIGRATIONS, migrate, open_database
+from honeybee_core.store import MIGRATIONS, migrate, open_database
 from tests.conftest import ROOT, run_cli, triples, write_jsonl
 
 
@@ -29,7 +29,7 @@ def test_migrations_apply_once(db_path):
 def test_second_process_gets_one_line_naming_the_holder(db_path):
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from honeybee_core.db import open_database;"
+         "import sys, time; from honeybee_core.store import open_database;"
          f"db = open_database({str(db_path)!r}); print('ready', flush=True); time.sleep(60)"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )

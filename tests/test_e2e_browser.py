@@ -14,8 +14,7 @@ import pytest
 
 from honeybee_core import review
 from honeybee_core.auth import Actor
-from honeybee_core.db import open_database
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 from tests.conftest import ROOT, run_cli
 from tests.review_seed import seed
 

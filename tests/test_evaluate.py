@@ -14,7 +14,6 @@ import pytest
 
 from honeybee_core import charts, stages
 from honeybee_core.config import load_settings
-from honeybee_core.db import open_database
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
 from honeybee_core.pipeline import evalset, jobs
 from honeybee_core.pipeline.evaluate import (
@@ -27,7 +26,7 @@ from honeybee_core.pipeline.evaluate import (
 )
 from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
 from honeybee_core.pipeline.instructor import GenerateParams
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 from honeybee_core.training import student
 from tests.fake_llm_server import FakeLLMServer
 

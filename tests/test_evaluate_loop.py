@@ -11,10 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from honeybee_core.config import get_settings, load_settings
-from honeybee_core.db import open_database
 from honeybee_core.loop import run_offline_loop
 from honeybee_core.pipeline.evaluate import BASE_RUN, EvaluateParams, run_evaluate
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 from tests.conftest import ROOT, run_cli, sign_in_as
 
 TRAIN = {"max_steps": 8, "max_length": 256, "eval_steps": 4, "save_steps": 4,

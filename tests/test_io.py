@@ -9,10 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from honeybee_core import io as hio
-from honeybee_core.db import open_database
+from honeybee_core import transfer as hio
 from honeybee_core.errors import InputError
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 from tests.conftest import triples, write_jsonl
 
 HARD_TEXT = {

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from honeybee_core import io as hio
+from honeybee_core import transfer as hio
 from honeybee_core.config import get_settings
-from honeybee_core.db import open_database
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 from tests.conftest import ROOT, sign_in_as, triples, write_jsonl
 
 PAGES = ["views/home.py", "views/data.py"]

@@ -8,12 +8,12 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from honeybee_core import curation, runs
+from honeybee_core import curation
+from honeybee_core import training_runs as runs
 from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import get_settings, load_settings
-from honeybee_core.db import open_database
 from honeybee_core.demo import seed_demo
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 from tests.conftest import ROOT, sign_in_as
 
 PAGES = ["views/generate.py", "views/train.py", "views/agreement.py"]

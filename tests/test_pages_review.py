@@ -6,8 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from honeybee_core.config import get_settings
-from honeybee_core.db import open_database
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 from tests.conftest import ROOT, sign_in_as
 from tests.review_seed import add_user, seed
 

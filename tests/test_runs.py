@@ -12,7 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from honeybee_core import curation, runs
+from honeybee_core import curation
+from honeybee_core import training_runs as runs
 from honeybee_core.auth import CLI_ACTOR, Actor
 from honeybee_core.config import load_settings
 from honeybee_core.demo import seed_demo
@@ -28,8 +29,7 @@ REVIEWER = Actor("rita", "reviewer")
 @pytest.fixture(scope="module")
 def demo_source(tmp_path_factory):
     """One seeded demo database, copied per test (seeding takes a few seconds)."""
-    from honeybee_core.db import open_database
-    from honeybee_core.repo import Repository
+    from honeybee_core.store import Repository, open_database
 
     folder = tmp_path_factory.mktemp("demo")
     settings = load_settings(db=folder / "demo.duckdb", runs_dir=folder / "runs")
@@ -41,8 +41,7 @@ def demo_source(tmp_path_factory):
 
 @pytest.fixture
 def env(demo_source, tmp_path):
-    from honeybee_core.db import open_database
-    from honeybee_core.repo import Repository
+    from honeybee_core.store import Repository, open_database
 
     path = tmp_path / "db.duckdb"
     path.write_bytes(demo_source.read_bytes())

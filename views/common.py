@@ -10,9 +10,8 @@ import streamlit as st
 from honeybee_core import auth
 from honeybee_core.auth import Actor
 from honeybee_core.config import get_settings
-from honeybee_core.db import open_database
 from honeybee_core.errors import HoneybeeError
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository, open_database
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from honeybee_core import io as hio
+from honeybee_core import transfer
 from views.common import attempt, current_actor, repo
 
 current_actor("curator")  # importing changes the data: curators and admins only
@@ -24,10 +24,10 @@ if upload is not None and st.button("Import", key="import_go", type="primary"):
         path = Path(tmp) / upload.name
         path.write_bytes(upload.getvalue())
         if kind == "Expert ratings":
-            result = attempt(lambda: hio.import_ratings(store, path))
+            result = attempt(lambda: transfer.import_ratings(store, path))
         else:
             fmt = "verifier" if kind == "Verifier results" else "auto"
-            result = attempt(lambda: hio.import_file(store, path, fmt, verifier=verifier))
+            result = attempt(lambda: transfer.import_file(store, path, fmt, verifier=verifier))
     if result is not None:
         st.success(", ".join(f"{k}: {v}" for k, v in result.as_dict().items() if k != "path"))
 
@@ -37,7 +37,7 @@ approved = st.checkbox("Approved items only", key="export_approved")
 if st.button("Prepare download", key="export_go"):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / ("honeybee." + {"alpaca": "json"}.get(fmt, fmt))
-        result = attempt(lambda: hio.export_items(store, out, fmt, approved=approved))
+        result = attempt(lambda: transfer.export_items(store, out, fmt, approved=approved))
         if result is not None:
             st.download_button(f"Download {result.items} items", out.read_bytes(),
                                file_name=out.name, key="export_download")

@@ -5,7 +5,7 @@ import streamlit as st
 from honeybee_core import auth, charts, stages
 from honeybee_core.config import get_settings
 from honeybee_core.pipeline import evaluate, feedback, jobs
-from honeybee_core.repo import rows
+from honeybee_core.store import rows
 from views.common import attempt, current_actor, repo
 
 PROVIDERS = ["offline", "openai", "anthropic"]

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from honeybee_core import charts, curation, review, runs
+from honeybee_core import charts, curation, review
+from honeybee_core import training_runs as runs
 from honeybee_core.config import get_settings
 from honeybee_core.training import runner
 from views.common import attempt, current_actor, repo

@@ -6,7 +6,7 @@ import json
 import uuid
 
 from honeybee_core.providers.base import CallRecord
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository
 
 
 class DuckCallLog:

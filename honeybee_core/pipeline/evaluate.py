@@ -42,7 +42,7 @@ from honeybee_core.pipeline.jobs import (
 from honeybee_core.pipeline.prompts import EVALUATE_VERSION
 from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMResult
-from honeybee_core.repo import Repository, rows
+from honeybee_core.store import Repository, rows
 from honeybee_core.training import student
 
 BASE_RUN = "base"  # evaluations.run_id of the untrained base model

@@ -34,7 +34,7 @@ from honeybee_core.pipeline.jobs import (
 from honeybee_core.pipeline.prompts import FEEDBACK_VERSION, render, system_prompt
 from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMRequest, LLMResult
-from honeybee_core.repo import Repository, rows
+from honeybee_core.store import Repository, rows
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMRequest, LLMResult, Provider
 from honeybee_core.providers.batch import poll_batch, submit_batch
 from honeybee_core.providers.client import LLMClient
-from honeybee_core.repo import Repository, rows
+from honeybee_core.store import Repository, rows
 
 Progress = Callable[[dict[str, Any]], None]
 PROGRESS_WRITE_S = 0.5  # how often a running job's row (progress, cost so far) is written

@@ -18,7 +18,7 @@ from typing import Any
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
-from honeybee_core.repo import Repository
+from honeybee_core.store import Repository
 from honeybee_core.training import runner
 from honeybee_core.training.config import load_config, parse_config, save_config
 

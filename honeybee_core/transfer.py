@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from honeybee_core.errors import InputError
-from honeybee_core.repo import ITEM_COLUMNS, SCORE_COLUMNS, Repository, rows
+from honeybee_core.store import ITEM_COLUMNS, SCORE_COLUMNS, Repository, rows
 
 ITEM_FORMATS = ("alpaca", "jsonl", "csv", "parquet", "hf", "verifier")
 EXPORT_FORMATS = ("alpaca", "jsonl", "parquet", "hf")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from honeybee_core.db import Database
+from honeybee_core.store.database import Database
 
 ITEM_COLUMNS = [
     "id", "stage", "topic", "task_type", "instruction", "input", "output", "source", "generator",
