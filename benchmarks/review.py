@@ -25,13 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from honeybee_core import auth, explore, review  # noqa: E402
 from honeybee_core.config import get_settings  # noqa: E402
-from honeybee_core.explore import ExploreQuery  # noqa: E402
-from honeybee_core.store import (  # noqa: E402
-    ITEM_COLUMNS,
-    SCORE_COLUMNS,
-    Repository,
-    open_database,
-)
+from honeybee_core.domain import SCORE_COLUMNS, ExploreQuery  # noqa: E402
+from honeybee_core.store import ITEM_COLUMNS, Repository, open_database  # noqa: E402
 
 N_ITEMS, N_EXPERTS, PER_EXPERT, RERUNS = 100_000, 30, 10_000, 30
 WORDS = np.array("band gap lattice dislocation polymer grain boundary perovskite anneal dopant "

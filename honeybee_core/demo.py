@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from honeybee_core.config import Settings, get_settings
+from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.pipeline import jobs
 from honeybee_core.pipeline.instructor import GenerateParams
-from honeybee_core.store import SCORE_COLUMNS, Repository
+from honeybee_core.store import Repository
 
 DEMO_EXPERTS = ("demo-expert-a", "demo-expert-b")
 

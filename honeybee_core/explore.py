@@ -1,40 +1,21 @@
 """Explore: the server-side paged item table, one item in full, and the home summary.
 
-DuckDB filters, sorts and pages (LIMIT/OFFSET with bound parameters; sort columns from a
-whitelist), so a rerun of the Explore page reads one page of rows, never the whole table.
+DuckDB filters, sorts and pages (LIMIT/OFFSET with bound parameters; sort columns from the
+whitelist in domain), so a rerun of the Explore page reads one page of rows, never the whole table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
 
 from honeybee_core import memo
-from honeybee_core.errors import InputError, NotFoundError
+from honeybee_core.domain import ExploreQuery
+from honeybee_core.errors import NotFoundError
 from honeybee_core.review import bulk_preview
-from honeybee_core.store import EXPLORE_SORT_COLUMNS, SCORE_COLUMNS, ItemWhere, Repository
-
-SORT_COLUMNS: tuple[str, ...] = EXPLORE_SORT_COLUMNS
-RANGE_COLUMNS: tuple[str, ...] = (*SCORE_COLUMNS, "verifier_mean")
-DECISION_FILTERS: tuple[str, ...] = ("approve", "reject", "undecided")
-MAX_PAGE_SIZE = 500
-
-
-@dataclass(frozen=True)
-class ExploreQuery:
-    """Filters, sort and page of the item table. Empty filters and None mean "any"."""
-
-    where: ItemWhere = field(default_factory=ItemWhere)
-    search: str = ""
-    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # column -> (lo, hi)
-    rated: bool | None = None          # rated by anyone (skips do not count)
-    decision: str | None = None        # approve | reject | undecided
-    sort: str = "created_at"
-    descending: bool = False
-    page: int = 0
-    page_size: int = 50
+from honeybee_core.store import Repository
 
 
 @dataclass(frozen=True)
@@ -61,25 +42,6 @@ class ItemDetail:
         return str(self.decisions["decision"].iloc[0]) if len(self.decisions) else "undecided"
 
 
-def _check(query: ExploreQuery) -> None:
-    if query.sort not in SORT_COLUMNS:
-        raise InputError(f"Cannot sort by {query.sort!r}; use one of {', '.join(SORT_COLUMNS)}.")
-    if not 1 <= query.page_size <= MAX_PAGE_SIZE or query.page < 0:
-        raise InputError(
-            f"Page {query.page} of size {query.page_size} is invalid; pages start at 0 and hold "
-            f"1 to {MAX_PAGE_SIZE} rows."
-        )
-    if query.decision is not None and query.decision not in DECISION_FILTERS:
-        raise InputError(
-            f"Decision filter {query.decision!r} is unknown; use {', '.join(DECISION_FILTERS)}."
-        )
-    for column, (low, high) in query.ranges.items():
-        if column not in RANGE_COLUMNS:
-            raise InputError(f"No score range on {column!r}; use {', '.join(RANGE_COLUMNS)}.")
-        if not 0 <= low <= high <= 100:
-            raise InputError(f"The {column} range {low}-{high} must lie within 0-100, low first.")
-
-
 def item_summary(repo: Repository, verifier: str | None = None) -> pa.Table:
     """Per-item scores, rating counts and decisions (cached until any of them changes)."""
     return memo.cached(repo.db, ("item_summary", verifier, repo.data_version()),
@@ -87,14 +49,8 @@ def item_summary(repo: Repository, verifier: str | None = None) -> pa.Table:
 
 
 def explore(repo: Repository, query: ExploreQuery) -> ExplorePage:
-    """One page of items matching query, plus the number of matching items."""
-    _check(query)
-    rows, total = repo.explore(
-        item_summary(repo, query.where.verifier), query.where, query.search.strip() or None,
-        dict(query.ranges), query.rated,
-        query.decision, query.sort, query.descending, query.page * query.page_size,
-        query.page_size,
-    )
+    """One page of items matching query (checked when it was made), plus how many match."""
+    rows, total = repo.explore(item_summary(repo, query.where.verifier), query)
     return ExplorePage(rows, total, query.page, query.page_size)
 
 

@@ -7,7 +7,6 @@ one transaction. A bad file gets one sentence naming the record, the field and t
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import math
@@ -19,8 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from honeybee_core.domain import SCORE_COLUMNS, content_id
 from honeybee_core.errors import InputError
-from honeybee_core.store import ITEM_COLUMNS, SCORE_COLUMNS, Repository, rows
+from honeybee_core.store import ITEM_COLUMNS, Repository, rows
 
 ITEM_FORMATS = ("alpaca", "jsonl", "csv", "parquet", "hf", "verifier")
 EXPORT_FORMATS = ("alpaca", "jsonl", "parquet", "hf")
@@ -31,13 +31,6 @@ _EXTENSIONS = {
 _VERIFIER_KEYS = {"Accuracy": "accuracy", "Relevance": "relevance",
                   "Completeness": "completeness", "Reasonableness": "reasonableness"}
 _OPTIONAL_TEXT = ("topic", "task_type", "source", "generator", "prompt_version", "parent_id")
-
-
-def content_id(instruction: str, input_text: str, output: str) -> str:
-    """Stable id of a triple: the same text always gets the same id, so re-imports add nothing."""
-    # length prefixes make the encoding unambiguous whatever characters the fields hold
-    blob = f"{len(instruction)}:{instruction}{len(input_text)}:{input_text}{output}"
-    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from honeybee_core import auth
-from honeybee_core.store import ITEM_COLUMNS, SCORE_COLUMNS, Repository
+from honeybee_core.domain import SCORE_COLUMNS
+from honeybee_core.store import ITEM_COLUMNS, Repository
 
 TOPICS = ("batteries", "ceramics", "polymers", "semiconductors")
 TASKS = ("explain", "calculate", "classify")

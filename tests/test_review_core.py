@@ -8,8 +8,8 @@ import pytest
 
 from honeybee_core import auth, explore, review
 from honeybee_core.agreement import parse_rule
+from honeybee_core.domain import ExploreQuery
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
-from honeybee_core.explore import ExploreQuery
 from honeybee_core.markup import safe_markdown
 from honeybee_core.review import ItemWhere, Rating
 from honeybee_core.store import Repository, open_database

@@ -4,8 +4,7 @@ import streamlit as st
 
 from honeybee_core import explore, review
 from honeybee_core.config import get_settings
-from honeybee_core.explore import RANGE_COLUMNS, SORT_COLUMNS, ExploreQuery
-from honeybee_core.review import ItemWhere
+from honeybee_core.domain import RANGE_COLUMNS, SORT_COLUMNS, ExploreQuery, ItemWhere
 from views.common import attempt, current_actor, repo
 from views.item_view import show_item, show_verifier
 

@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from honeybee_core.domain import content_id
 from honeybee_core.errors import InputError
 from honeybee_core.pipeline.prompts import INSTRUCT_VERSION, render, system_prompt
 from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
 from honeybee_core.providers.base import LLMRequest
-from honeybee_core.transfer import content_id
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -17,13 +16,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from honeybee_core.domain import SCORE_COLUMNS, ExploreQuery, ItemWhere
 from honeybee_core.store.database import Database
 
 ITEM_COLUMNS = [
     "id", "stage", "topic", "task_type", "instruction", "input", "output", "source", "generator",
     "prompt_version", "parent_id",
 ]
-SCORE_COLUMNS = ["accuracy", "relevance", "completeness", "reasonableness"]
 _view_names = (f"incoming_{n}" for n in itertools.count())
 
 
@@ -509,15 +508,11 @@ class Repository:
             params=params,
         ).to_arrow_table()
 
-    def explore(
-        self, summary: pa.Table, where: ItemWhere, search: str | None,
-        ranges: dict[str, tuple[float, float]], rated: bool | None, decision: str | None,
-        sort: str, descending: bool, offset: int, limit: int,
-    ) -> tuple[pd.DataFrame, int]:
+    def explore(self, summary: pa.Table, query: ExploreQuery) -> tuple[pd.DataFrame, int]:
         """One page of the item table and the filtered total; DuckDB filters, sorts and pages
-        over the item summary (see item_summary), and fetches text for the page's rows only."""
-        if sort not in EXPLORE_SORT_COLUMNS:
-            raise ValueError(f"not a sortable column: {sort}")
+        over the item summary (see item_summary), and fetches text for the page's rows only.
+        Sort and range names go into SQL as they are: ExploreQuery checked them when made."""
+        where, search = query.where, query.search.strip() or None
         clauses, params = _item_clauses(where, "s")
         if search:
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -528,17 +523,16 @@ class Repository:
             clauses.append("s.id IN (SELECT i.id FROM instructions i WHERE "
                            + " AND ".join(inner) + ")")
             params += [*inner_params, *[pattern + "%"] * 3]
-        for column, (low, high) in ranges.items():
-            if column not in (*SCORE_COLUMNS, "verifier_mean"):
-                raise ValueError(f"not a score column: {column}")
-            clauses.append("s." + column + " BETWEEN ? AND ?")  # names from the check above
+        for column, (low, high) in query.ranges.items():
+            clauses.append("s." + column + " BETWEEN ? AND ?")  # names from RANGE_COLUMNS
             params += [low, high]
-        if rated is not None:
-            clauses.append("s.n_ratings > 0" if rated else "s.n_ratings = 0")
-        if decision is not None:
+        if query.rated is not None:
+            clauses.append("s.n_ratings > 0" if query.rated else "s.n_ratings = 0")
+        if query.decision is not None:
             clauses.append("s.decision = ?")
-            params.append(decision)
-        order = sort + (" DESC" if descending else " ASC") + " NULLS LAST, id"
+            params.append(query.decision)
+        order = query.sort + (" DESC" if query.descending else " ASC") + " NULLS LAST, id"
+        limit, offset = query.page_size, query.offset
         cur = self.db.cursor()
         with _registered(cur, summary) as view:
             frame = cur.execute(
@@ -872,23 +866,6 @@ def _identifier(name: str) -> str:
 
 
 # -- review and explore helpers (issue 4) --------------------------------------------------------
-EXPLORE_SORT_COLUMNS = (
-    "created_at", "id", "stage", "topic", "task_type", "source", "verifier_mean", *SCORE_COLUMNS,
-    "n_ratings", "expert_mean", "decision",
-)
-
-
-@dataclass(frozen=True)
-class ItemWhere:
-    """Item filters shared by the review queue and the explore table (empty = no filter)."""
-
-    stages: tuple[int, ...] = ()
-    topics: tuple[str, ...] = ()
-    task_types: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    verifier: str | None = None
-
-
 _SUMMARY_ITEM_COLUMNS = ("stage", "topic", "task_type", "source", "created_at")
 
 
