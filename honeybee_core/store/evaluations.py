@@ -1,0 +1,93 @@
+"""Evaluations (table evaluations): an Evaluator's grades of student answers, and the weak
+answers feedback starts from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from honeybee_core.store.base import Tables
+from honeybee_core.store.database import Cursor
+
+
+class EvaluationTables(Tables):
+    """Grades of student answers, by evaluator and rubric, and the weak ones."""
+
+    def evaluation_candidates(self) -> pd.DataFrame:
+        """Kept items with the mean of their verifier scores (mean over verifiers, newest rubric
+        of each; NULL when unscored): the pool an evaluation set is drawn from."""
+        return self.db.cursor().execute(
+            "WITH latest AS (SELECT * FROM verifier_scores QUALIFY row_number() OVER"
+            " (PARTITION BY instruction_id, verifier ORDER BY created_at DESC,"
+            " rubric_version DESC) = 1),"
+            " vs AS (SELECT instruction_id, avg((accuracy + relevance + completeness"
+            " + reasonableness) / 4) AS vmean FROM latest GROUP BY instruction_id)"
+            " SELECT i.id, i.stage, i.topic, i.task_type, i.instruction, i.input, i.output,"
+            " vs.vmean FROM instructions i LEFT JOIN vs ON vs.instruction_id = i.id"
+            " WHERE i.duplicate_of IS NULL ORDER BY i.id"
+        ).df()
+
+    def evaluated_ids(self, evaluator: str, rubric_version: str,
+                      run_id: str | None = None) -> set[str]:
+        """Items this evaluator (rubric) has graded for run_id, or for any run when None."""
+        return {r[0] for r in self.db.cursor().execute(
+            "SELECT DISTINCT instruction_id FROM evaluations WHERE evaluator = ?"
+            " AND rubric_version = ? AND (?::VARCHAR IS NULL OR run_id = ?)",
+            [evaluator, rubric_version, run_id, run_id]).fetchall()}
+
+    def insert_evaluation(self, cur: Cursor, row: dict[str, Any]) -> None:
+        """One grade inside the caller's transaction; a repeat (same key) is ignored."""
+        cols = ["run_id", "instruction_id", "evaluator", "rubric_version", "answer", "accuracy",
+                "completeness", "reasonableness", "rationale"]
+        cur.execute(
+            "INSERT INTO evaluations (" + ", ".join(cols) + ") VALUES ("
+            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
+            [row.get(c) for c in cols],
+        ).fetchall()
+
+    def evaluation_count(self, run_id: str) -> int:
+        return int(self.db.cursor().execute(
+            "SELECT count(*) FROM evaluations WHERE run_id = ?", [run_id]).fetchall()[0][0])
+
+    def evaluators(self) -> pd.DataFrame:
+        """evaluator, rubric_version, graded answers and the latest grade time, most used first."""
+        return self.db.cursor().execute(
+            "SELECT evaluator, rubric_version, count(*) AS n, max(created_at) AS last_at"
+            " FROM evaluations GROUP BY evaluator, rubric_version"
+            " ORDER BY n DESC, last_at DESC, evaluator"
+        ).df()
+
+    def evaluation_rows(self, evaluator: str, rubric_version: str) -> pd.DataFrame:
+        """Every grade of one evaluator (rubric) with its item, reference and run's stage."""
+        return self.db.cursor().execute(
+            "SELECT e.run_id, r.stage AS run_stage, r.started_at AS run_started_at,"
+            " e.instruction_id, i.stage, i.topic, i.task_type, i.instruction, i.input,"
+            " i.output AS reference, e.answer, e.accuracy, e.completeness, e.reasonableness,"
+            " e.rationale, e.created_at FROM evaluations e"
+            " JOIN instructions i ON i.id = e.instruction_id"
+            " LEFT JOIN training_runs r ON r.id = e.run_id"
+            " WHERE e.evaluator = ? AND e.rubric_version = ?"
+            " ORDER BY e.run_id, e.instruction_id",
+            [evaluator, rubric_version],
+        ).df()
+
+    def weak_answers(self, run_id: str, evaluator: str | None, threshold: float) -> pd.DataFrame:
+        """A run's graded items below threshold on any dimension (grades averaged over the
+        evaluators, newest rubric of each), weakest first, with what feedback needs."""
+        return self.db.cursor().execute(
+            "WITH latest AS (SELECT * FROM evaluations WHERE run_id = ?"
+            " AND (?::VARCHAR IS NULL OR evaluator = ?) QUALIFY row_number() OVER"
+            " (PARTITION BY instruction_id, evaluator ORDER BY created_at DESC,"
+            " rubric_version DESC) = 1),"
+            " g AS (SELECT instruction_id, avg(accuracy) AS accuracy,"
+            " avg(completeness) AS completeness, avg(reasonableness) AS reasonableness,"
+            " min(answer) AS answer, string_agg(rationale, ' | ' ORDER BY evaluator) AS rationale"
+            " FROM latest GROUP BY instruction_id)"
+            " SELECT i.id, i.stage, i.topic, i.task_type, i.instruction, i.input, i.output,"
+            " g.answer, g.accuracy, g.completeness, g.reasonableness, g.rationale"
+            " FROM g JOIN instructions i ON i.id = g.instruction_id"
+            " WHERE least(g.accuracy, g.completeness, g.reasonableness) < ?"
+            " ORDER BY (g.accuracy + g.completeness + g.reasonableness), i.id",
+            [run_id, evaluator, evaluator, threshold],
+        ).df()
