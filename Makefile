@@ -32,6 +32,7 @@ bench: install
 	$(PY) benchmarks/review.py
 	$(PY) benchmarks/pipeline.py
 	$(PY) benchmarks/train.py
+	$(PY) benchmarks/matsci_nlp.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -251,38 +251,14 @@ def train(
         raise typer.Exit(1)
 
 
-@app.command("matsci-nlp")
-def matsci_nlp(
-    model: Annotated[str, typer.Option(help="A training run id or a run folder.")],
-    data: Annotated[Path, typer.Option(help="Folder of MatSci-NLP task files (split JSON).")],
-    task: Annotated[list[str] | None, typer.Option(help="Task (repeatable; default all).")]
-    = None,
-    limit: Annotated[int | None, typer.Option(help="Seeded sample of N rows per task.")]
-    = None,
-    max_new_tokens: Annotated[int, typer.Option(help="Answer length cap.")] = 16,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Score a finetuned model on MatSci-NLP (closest-label and exact-match micro/macro F1)."""
-    from honeybee_core import matsci_nlp as bench
-    from honeybee_core.training.generate import AdapterGenerator
+# -- MatSci-NLP: tasks, export, score, run (commands in cli_matsci.py) ----------------------
+def _matsci_app() -> typer.Typer:
+    from honeybee_core.cli_matsci import matsci_app
 
-    run_dir = Path(model)
-    if not run_dir.is_dir():
-        run = open_repo(db).run(model)
-        if run is None:
-            raise InputError(f"--model {model} is neither a run id nor a run folder.")
-        run_dir = Path(run["out_dir"])
-    generator = AdapterGenerator.from_run(run_dir)
-    report = bench.evaluate(
-        data, lambda items: generator.generate(
-            [(i["instruction"], i["input"]) for i in items], max_new_tokens=max_new_tokens),
-        tasks=task or None, limit=limit,
-    )
-    lines = [f"{name}: micro-F1 {r['closest']['micro_f1']:.3f}, macro-F1 "
-             f"{r['closest']['macro_f1']:.3f} (exact match micro-F1 {r['exact']['micro_f1']:.3f})"
-             for name, r in report["tasks"].items()]
-    emit(report, as_json, "\n".join(lines))
+    return matsci_app
+
+
+app.add_typer(_matsci_app(), name="matsci-nlp")
 
 
 def _show_run(run: dict[str, Any]) -> None:

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
 
     db: Path = Field(Path("data/honeybee.duckdb"), description="DuckDB file the app and CLI use.")
     runs_dir: Path = Field(Path("data/runs"), description="Folder for snapshots and training runs.")
+    matsci_dir: Path = Field(
+        Path("data/matsci_nlp"),
+        description="Folder for MatSci-NLP evaluations (predictions and metrics per model).",
+    )
     corpus_dir: Path = Field(
         PROJECT_ROOT / "data" / "corpus",
         description="Materials-science passages for the offline demo and grounded generation.",

@@ -110,14 +110,17 @@ def test_tiny_run_end_to_end_is_ingested(env):
     commands = runs.commands(done)
     assert "torchrun --standalone --nproc_per_node 2" in commands["torchrun"]
     # the finished adapter answers the MatSci-NLP harness through the CLI
-    bench = run_cli("matsci-nlp", "--model", done["out_dir"], "--data",
-                    str(ROOT / "tests" / "data" / "matsci_nlp"), "--limit", "6", "--json",
+    folder = Path(done["out_dir"]).parent / "matsci"
+    bench = run_cli("matsci-nlp", "run", "--model", done["out_dir"], "--data",
+                    str(ROOT / "tests" / "data" / "matsci_nlp"), "--task", "pc", "--task", "sc",
+                    "--limit", "6", "--bootstrap", "50", "--out", str(folder), "--json",
                     db=Path(done["out_dir"]).parent / "other.duckdb")
     assert bench.returncode == 0, bench.stderr
     report = json.loads(bench.stdout)
-    for task in ("glass_non_glass", "sofc_sent"):
+    for task in ("pc", "sc"):
         assert report["tasks"][task]["n"] == 6
-        assert 0.0 <= report["tasks"][task]["closest"]["micro_f1"] <= 1.0
+        assert 0.0 <= report["tasks"][task]["micro_f1"] <= 1.0
+    assert len((folder / "predictions.jsonl").read_text("utf-8").splitlines()) == 12
 
 
 def test_killed_run_is_marked_failed_with_log_tail(env):

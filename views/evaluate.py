@@ -7,6 +7,7 @@ from honeybee_core.config import get_settings
 from honeybee_core.pipeline import evaluate, feedback, jobs
 from honeybee_core.store import rows
 from views.common import attempt, current_actor, repo
+from views.matsci_table import render_matsci_table
 
 PROVIDERS = ["offline", "openai", "anthropic"]
 settings = get_settings()
@@ -105,3 +106,5 @@ if auth.role_at_least(actor.role, "curator"):
                             f"— {job['summary']}")
 
     job_board()
+
+render_matsci_table()
