@@ -100,7 +100,7 @@ def default_folder(settings: Settings, label: str, split: SplitSpec) -> Path:
 def finetune(repo: Any, spec: ModelSpec, train: list[Question], out: Path, params: RunParams,
              settings: Settings, log: Log) -> tuple[ModelSpec, dict[str, Any]]:
     """A LoRA run on the train part through the training runner; the new run answers."""
-    from honeybee_core import runs
+    from honeybee_core import training_runs as runs
     from honeybee_core.auth import CLI_ACTOR
     from honeybee_core.training.config import load_config
     from honeybee_core.training.runner import RUN_FILE
