@@ -199,8 +199,35 @@ def _m002_review(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE expert_ratings ALTER COLUMN reasonableness DROP NOT NULL")
 
 
+def _m003_ratings_history(con: duckdb.DuckDBPyConnection) -> None:
+    # A rating an import replaces (an admin's `import-ratings --replace`, or an author
+    # re-importing their own) keeps its old values here, with who replaced it and when.
+    con.execute(
+        """
+        CREATE SEQUENCE ratings_history_seq;
+        CREATE TABLE ratings_history (
+            id BIGINT PRIMARY KEY DEFAULT nextval('ratings_history_seq'),
+            instruction_id VARCHAR NOT NULL,
+            annotator VARCHAR NOT NULL,      -- the author of the old rating
+            accuracy DOUBLE,
+            relevance DOUBLE,
+            completeness DOUBLE,
+            reasonableness DOUBLE,
+            verdict VARCHAR,
+            comment VARCHAR,
+            blind BOOLEAN,
+            rated_at TIMESTAMP,              -- the old rating's updated_at
+            replaced_by VARCHAR NOT NULL,
+            replaced_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            reason VARCHAR                   -- e.g. "import ratings.csv --replace"
+        );
+        CREATE INDEX ratings_history_key ON ratings_history (instruction_id, annotator);
+        """
+    )
+
+
 # Append only: a migration that has shipped is never edited, a change is a new function.
-MIGRATIONS: list[Migration] = [_m001_initial, _m002_review]
+MIGRATIONS: list[Migration] = [_m001_initial, _m002_review, _m003_ratings_history]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:

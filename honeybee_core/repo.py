@@ -840,6 +840,59 @@ class Repository:
             [run_id, evaluator, evaluator, threshold],
         ).df()
 
+    # --- reliab branch additions ---
+    def annotators_missing(self, names: list[str]) -> list[str]:
+        """Those of names that have no account, sorted."""
+        found = {r[0] for r in self.db.cursor().execute(
+            "SELECT name FROM annotators WHERE name IN (SELECT unnest(?::VARCHAR[]))", [names]
+        ).fetchall()}
+        return sorted(set(names) - found)
+
+    def ratings_for_pairs(self, cur: Any, pairs: pd.DataFrame) -> pd.DataFrame:
+        """The stored ratings of these (instruction_id, annotator) pairs, inside cur's
+        transaction (so a check and the write that follows it see the same rows)."""
+        with _registered(cur, pairs[["instruction_id", "annotator"]]) as view:
+            return cur.execute(
+                "SELECT r.instruction_id, r.annotator, r.accuracy, r.relevance, r.completeness,"
+                " r.reasonableness, r.verdict, r.comment, r.blind FROM expert_ratings r JOIN "
+                + view + " v ON r.instruction_id = v.instruction_id AND r.annotator = v.annotator"
+            ).df()
+
+    def archive_ratings(self, cur: Any, pairs: pd.DataFrame, replaced_by: str,
+                        reason: str) -> int:
+        """Copy the stored ratings of these pairs into ratings_history before they change."""
+        with _registered(cur, pairs[["instruction_id", "annotator"]]) as view:
+            return int(cur.execute(  # an INSERT answers with the number of rows it wrote
+                "INSERT INTO ratings_history (instruction_id, annotator, accuracy, relevance,"
+                " completeness, reasonableness, verdict, comment, blind, rated_at, replaced_by,"
+                " reason) SELECT r.instruction_id, r.annotator, r.accuracy, r.relevance,"
+                " r.completeness, r.reasonableness, r.verdict, r.comment, r.blind, r.updated_at,"
+                " ?, ? FROM expert_ratings r JOIN " + view + " v"
+                " ON r.instruction_id = v.instruction_id AND r.annotator = v.annotator",
+                [replaced_by, reason],
+            ).fetchall()[0][0])
+
+    def ratings_history(self, item_id: str | None = None) -> pd.DataFrame:
+        """Replaced ratings with who replaced them and when, oldest first."""
+        return self.db.cursor().execute(
+            "SELECT instruction_id, annotator, accuracy, relevance, completeness, reasonableness,"
+            " verdict, comment, blind, rated_at, replaced_by, replaced_at, reason"
+            " FROM ratings_history WHERE (?::VARCHAR IS NULL OR instruction_id = ?)"
+            " ORDER BY id",
+            [item_id, item_id],
+        ).df()
+
+    def job_failure_reasons(self, job_id: str, limit: int = 3) -> list[tuple[str, int]]:
+        """(last error, requests) over the job's requests that never got an ok answer, the
+        most common first."""
+        return [(str(e), int(n)) for e, n in self.db.cursor().execute(
+            "SELECT error, count(*) AS n FROM (SELECT request_hash, bool_or(ok) AS ok,"
+            " arg_max(error, created_at) AS error FROM llm_calls WHERE job_id = ?"
+            " GROUP BY request_hash) WHERE NOT ok AND error IS NOT NULL"
+            " GROUP BY error ORDER BY n DESC, error LIMIT ?",
+            [job_id, limit],
+        ).fetchall()]
+
 
 # DuckDB 2 keeps a result open until it is read to the end, so reads here use fetchall().
 

@@ -1,0 +1,120 @@
+"""The limits every import applies: file size, JSON depth, numeric bounds and strict numbers.
+
+They live in one place so the CLI, the Data page and run files turn the same bad input into one
+sentence, instead of a RecursionError, an OverflowError or a silently different number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from honeybee_core.errors import InputError
+
+MAX_IMPORT_BYTES = 1 << 30  # one import file (JSON, JSONL, CSV or Parquet)
+MAX_CONFIG_BYTES = 1 << 20  # run.json and --config files
+MAX_RECORDS = 5_000_000  # rows of one import (a small Parquet file can hold very many)
+MAX_JSON_DEPTH = 32  # records are flat objects; 32 levels leaves room for extra fields
+MAX_STAGE = 1000  # stages are loop iterations; the column is a 32-bit integer
+MAX_COMMENT = 5000  # characters of a reviewer's comment, typed or imported
+MAX_VERIFIER_NAME = 128
+
+# Plain decimal notation in ASCII: no "1_0" (Python's float() reads it as 10), no "١٠" or "１０"
+# (other scripts' digits), no "inf" or "nan".
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_WHOLE = re.compile(r"\+?[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_size(path: Path, limit: int, what: str) -> int:
+    """The file's size; InputError when it is over limit (checked before reading a byte)."""
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(
+            f"{path.name} is {size / 2**20:,.0f} MiB, over the {limit / 2**20:,.0f} MiB limit "
+            f"for {what}; split it into smaller files."
+        )
+    return size
+
+
+def loads(text: str, where: str) -> Any:
+    """json.loads with a depth limit. Syntax errors stay json.JSONDecodeError (the caller names
+    the line); nesting too deep or a number too long to read become InputError."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise _too_deep(where) from None
+    except ValueError as exc:  # Python refuses integers of more than 4,300 digits
+        raise InputError(
+            f"{where}: holds a number too long to read ({str(exc).split(':')[0]}); fix it."
+        ) from None
+    if isinstance(data, dict | list) and _deeper_than(data, MAX_JSON_DEPTH):
+        raise _too_deep(where)
+    return data
+
+
+def _too_deep(where: str) -> InputError:
+    return InputError(
+        f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels; records are flat objects "
+        "of text and numbers."
+    )
+
+
+def _deeper_than(data: dict | list, limit: int) -> bool:
+    """Whether data nests more than limit containers deep (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
+
+
+def strict_float(text: str) -> float | None:
+    """The number a CSV cell spells in plain ASCII decimal notation, else None."""
+    text = text.strip(" \t")
+    return float(text) if _NUMBER.fullmatch(text) else None
+
+
+def strict_int(text: str) -> int | None:
+    """The whole number a CSV cell spells in ASCII digits (at most 18 of them), else None."""
+    text = text.strip(" \t")
+    return int(text) if _WHOLE.fullmatch(text) and len(text) <= 18 else None
+
+
+def check_stage(value: int, where: str) -> int:
+    if not 1 <= value <= MAX_STAGE:
+        raise InputError(
+            f"{where} must be a whole number from 1 to {MAX_STAGE}, not {short(value)}."
+        )
+    return value
+
+
+def check_verifier_name(name: str) -> str:
+    """A verifier name as imports store it: 1-128 printable characters."""
+    name = (name or "").strip()
+    if not name or len(name) > MAX_VERIFIER_NAME or _CONTROL.search(name):
+        raise InputError(
+            f"--verifier must name the verifier in 1-{MAX_VERIFIER_NAME} printable characters, "
+            "e.g. 'gpt-4:paper'."
+        )
+    return name
+
+
+def short(value: Any, limit: int = 40) -> str:
+    """A value quoted for a one-line message, cut to limit characters."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and value.bit_length() > 3 * limit:  # str() fails on huge ints
+        text = f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    else:
+        text = repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
