@@ -316,13 +316,9 @@ def _show_run(run: dict[str, Any]) -> None:
 
 
 def _json_file(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"--config {path} is not a readable JSON file ({exc}).") from None
-    if not isinstance(data, dict):
-        raise InputError(f"--config {path} must hold one JSON object of run.json fields.")
-    return data
+    from honeybee_core.limits import read_json_object
+
+    return read_json_object(path, "--config")
 
 
 def _default_model(provider: str, configured: str) -> str:

@@ -118,3 +118,29 @@ def short(value: Any, limit: int = 40) -> str:
         text = repr(value)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_json_object(path: Path, what: str, limit: int = MAX_CONFIG_BYTES) -> dict[str, Any]:
+    """The JSON object in a small settings file (run.json, --config), or one InputError line
+    for a missing, unreadable, binary, oversized, malformed or non-object file."""
+    try:
+        if not path.is_file():
+            raise InputError(f"{what} {path} does not exist or is not a file; check the path.")
+        check_size(path, limit, what)
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{what} {path} cannot be read ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{what} {path} is not UTF-8 text (byte {exc.start} is not; a binary file?); "
+            "write it as JSON."
+        ) from None
+    try:
+        data = loads(text, f"{what} {path}")
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{what} {path} is not valid JSON (line {exc.lineno}: {exc.msg}); fix the file."
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{what} {path} must hold one JSON object; fix the file.")
+    return data
