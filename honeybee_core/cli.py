@@ -111,7 +111,7 @@ def generate(
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.new_items} new items, "
          f"{outcome.duplicates} near-duplicates, {outcome.failed} failed calls, "
          f"${outcome.cost_usd:.4f}.")
-    _exit_unless_finished(repo, outcome)
+    _exit_unless_finished(repo, outcome, as_json)
 
 
 @app.command()
@@ -138,10 +138,10 @@ def verify(
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.scored} items scored, "
          f"{outcome.failed} failed, ${outcome.cost_usd:.4f}.")
-    _exit_unless_finished(repo, outcome)
+    _exit_unless_finished(repo, outcome, as_json)
 
 
-def _exit_unless_finished(repo: Repository, outcome: Any) -> None:
+def _exit_unless_finished(repo: Repository, outcome: Any, as_json: bool) -> None:
     """A job that failed, left failures or stopped early: one line on stderr (how many, the
     most common error, how to resume) and exit code 1. The JSON on stdout stays as it was."""
     if outcome.status == "finished":
@@ -150,6 +150,8 @@ def _exit_unless_finished(repo: Repository, outcome: Any) -> None:
 
     reasons = repo.job_failure_reasons(outcome.job_id, limit=1)
     why = reasons[0][0] if reasons else (repo.job(outcome.job_id) or {}).get("error")
+    if not as_json:
+        typer.echo("", err=True)  # end the progress line
     counts = f"{outcome.failed} of {outcome.total} calls failed" if outcome.failed else (
         f"{max(0, outcome.total - outcome.done)} of {outcome.total} calls did not run")
     typer.echo(
@@ -436,7 +438,7 @@ def evaluate(
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.eval_items} held-out items, "
          f"{outcome.answered} answers generated, {outcome.scored} new grades by "
          f"{params.evaluator}, {outcome.failed} failed, ${outcome.cost_usd:.4f}.")
-    _exit_unless_finished(repo, outcome)
+    _exit_unless_finished(repo, outcome, as_json)
 
 
 @app.command()
@@ -470,7 +472,7 @@ def feedback(
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.total} weak answers, "
          f"{outcome.new_items} new items, {outcome.duplicates} near-duplicates, "
          f"${outcome.cost_usd:.4f}; `honeybee verify` scores them next.")
-    _exit_unless_finished(repo, outcome)
+    _exit_unless_finished(repo, outcome, as_json)
 
 
 @app.command()
