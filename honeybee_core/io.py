@@ -85,7 +85,13 @@ def detect_format(path: Path, declared: str = "auto") -> str:
     fmt = _EXTENSIONS.get(path.suffix.lower())
     if fmt:
         return fmt
-    head = path.read_bytes()[:4096]
+    if not path.is_file():  # a FIFO or a device such as /dev/zero never ends
+        raise InputError(f"{path} is not a regular file; give the file to import.")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror or exc}); check it.") from None
     if head.startswith(b"PAR1"):
         return "parquet"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -33,8 +33,8 @@ def check_size(path: Path, limit: int, what: str) -> int:
     size = path.stat().st_size
     if size > limit:
         raise InputError(
-            f"{path.name} is {size / 2**20:,.0f} MiB, over the {limit / 2**20:,.0f} MiB limit "
-            f"for {what}; split it into smaller files."
+            f"{path.name} is {size:,} bytes, over the limit of {limit:,} bytes "
+            f"({limit / 2**20:,.0f} MiB) for {what}; split it into smaller files."
         )
     return size
 
@@ -110,12 +110,10 @@ def check_verifier_name(name: str) -> str:
 
 def short(value: Any, limit: int = 40) -> str:
     """A value quoted for a one-line message, cut to limit characters."""
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, int) and value.bit_length() > 3 * limit:  # str() fails on huge ints
-        text = f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
-    else:
-        text = repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 60:
+        # str() of a 5,000-digit integer raises, and no one reads 30 digits in a message
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = value if isinstance(value, str) else repr(value)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
