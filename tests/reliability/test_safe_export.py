@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from honeybee_core import io as hio
-from honeybee_core import safefile
 from honeybee_core.db import open_database
 from honeybee_core.errors import InputError
 from honeybee_core.repo import Repository
@@ -102,6 +101,8 @@ def test_hf_force_replaces_only_an_earlier_export(filled, tmp_path):
 
 
 def test_a_write_that_fails_midway_leaves_the_old_file_whole(tmp_path):
+    from honeybee_core import safefile
+
     out = tmp_path / "export.json"
     out.write_text(json.dumps(["old"]))
     with pytest.raises(RuntimeError), safefile.replacing(out, force=True) as tmp:
