@@ -135,11 +135,13 @@ def read_records(path: Path, fmt: str) -> list[dict[str, Any]]:
     except OSError as exc:
         raise InputError(f"{path} cannot be read ({exc.strerror or exc}); check it.") from None
     if len(records) > limits.MAX_RECORDS:
-        raise InputError(
-            f"{path.name} holds {len(records):,} records, over the limit of "
-            f"{limits.MAX_RECORDS:,} per import; split it into smaller files."
-        )
+        raise _too_many(path)
     return records
+
+
+def _too_many(path: Path) -> InputError:
+    return InputError(f"{path.name} holds more than {limits.MAX_RECORDS:,} records, the limit "
+                      "per import; split it into smaller files.")
 
 
 def _read_text(path: Path, fmt: str) -> list[dict[str, Any]]:
@@ -189,9 +191,12 @@ def _read_object_or_lines(path: Path, text: str) -> list[dict[str, Any]]:
 
 def _read_jsonl(path: Path, text: str) -> list[dict[str, Any]]:
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # "\n" only: str.splitlines() also breaks at U+2028 and friends, which JSON strings may hold
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        if len(records) == limits.MAX_RECORDS:
+            raise _too_many(path)
         try:
             records.append(limits.loads(line, f"{path.name}: line {number}"))
         except json.JSONDecodeError as exc:
@@ -219,6 +224,8 @@ def _read_csv(path: Path, text: str) -> list[dict[str, Any]]:
                     "values than header columns; quote fields that contain commas."
                 )
             records.append(row)
+            if len(records) > limits.MAX_RECORDS:
+                raise _too_many(path)
     except csv.Error as exc:
         raise InputError(
             f"{path.name}: line {reader.line_num}: not valid CSV ({exc}); fix the quoting."

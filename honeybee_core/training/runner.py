@@ -105,8 +105,12 @@ def _flock(path: Path) -> Iterator[None]:
 def hold_trainer_lock(out_dir: Path) -> int:
     """An open descriptor holding the run folder's trainer lock (flock: the kernel frees it
     when the last holder exits, even on kill -9); TrainingError while another trainer has it."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out_dir / TRAINER_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_dir / TRAINER_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:  # a file in the way, no permission, or a planted symlink (ELOOP)
+        raise TrainingError(f"Cannot take the trainer lock {out_dir / TRAINER_LOCK} "
+                            f"({exc.strerror or exc}); check the run folder.") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -159,6 +159,8 @@ GOOD: list[Case] = [
     Case("spaced_numbers.csv", _csv({**_verifier(Accuracy=" 85 "), "stage": " 2 "}),
          "1 new item"),
     Case("nested_30.jsonl", _jsonl({**TRIPLE, "extra": _nested(29)}), "1 new item"),
+    Case("line_separator.jsonl", _text('{"instruction": "a\u2028b", "output": "c\u2029d"}\n'),
+         "1 new item"),  # raw U+2028/U+2029 inside a JSON string are not line breaks
 ]
 
 

@@ -2,7 +2,8 @@
 
 The old importers ended in RecursionError (deep JSON), OverflowError / ArrowInvalid (a huge
 stage or score), ValueError (a 5,000-digit number, a superscript stage), csv.Error (a field over
-128 KiB), read /dev/zero forever, took "1_0" as 10 and stored names and comments of any length.
+128 KiB), read /dev/zero forever, split JSON Lines at U+2028 inside a string, took "1_0" as 10
+and stored names and comments of any length.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def test_odd_but_valid_input_imports(repo, files, case):
         assert item["stage"] == 2 and repo.verifier_scores()["accuracy"].tolist() == [85.0]
     if case.name == "big_field.csv":
         assert len(item["output"]) == 300_000
+    if case.name == "line_separator.jsonl":
+        assert (item["instruction"], item["output"]) == ("a\u2028b", "c\u2029d")
 
 
 @pytest.mark.parametrize("name", ["deep_list.json", "stage_1e30.jsonl", "score_huge_int.jsonl",
