@@ -105,3 +105,15 @@ def _why(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "the disk is full"
     return exc.strerror or str(exc)
+
+
+def plain_name(name: str, default: str = "upload") -> str:
+    """A file name a browser sent, reduced to a plain name that stays in the folder it is joined
+    to: no folders ("../x", "/etc/x"), no "." or "..", no NUL, at most 200 characters."""
+    base = (name or "").replace("\\", "/").replace("\0", "").rsplit("/", 1)[-1].strip()
+    if base in ("", ".", ".."):
+        return default
+    if len(base) > 200:  # keep a short extension: it picks the import format
+        stem, dot, suffix = base.rpartition(".")
+        base = stem[:180] + dot + suffix if dot and len(suffix) < 10 else base[:200]
+    return base

@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from honeybee_core import io as hio
+from honeybee_core import safefile
 from views.common import attempt, current_actor, repo
 
 actor = current_actor("curator")  # importing changes the data: curators and admins only
@@ -26,7 +27,7 @@ replace = actor.role == "admin" and st.checkbox(
     key="import_replace", disabled=kind != "Expert ratings")
 if upload is not None and st.button("Import", key="import_go", type="primary"):
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / upload.name
+        path = Path(tmp) / safefile.plain_name(upload.name)  # the browser chose that name
         path.write_bytes(upload.getvalue())
         if kind == "Expert ratings":
             result = attempt(lambda: hio.import_ratings(

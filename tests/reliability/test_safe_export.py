@@ -114,3 +114,26 @@ def test_a_write_that_fails_midway_leaves_the_old_file_whole(tmp_path):
         tmp.write_text("new")
         raise OSError(28, "No space left on device")
     assert json.loads(out.read_text()) == ["old"] and _leftovers(tmp_path) == []
+
+
+def test_an_upload_name_cannot_place_a_file_outside_the_temporary_folder(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from honeybee_core.config import get_settings
+    from tests.conftest import ROOT, sign_in_as
+
+    monkeypatch.setenv("HONEYBEE_DB", str(tmp_path / "app.duckdb"))
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        sign_in_as(at, "cora", "curator")
+        at.run()
+        at.switch_page("views/data.py").run()
+        body = "".join(json.dumps(t) + "\n" for t in triples(2)).encode()
+        planted = tmp_path / "planted.jsonl"  # the browser, not the user, names the upload
+        at.file_uploader(key="import_file").set_value((str(planted), body, "text/plain")).run()
+        at.button(key="import_go").click().run()
+        assert not at.exception and not planted.exists()
+        assert any("new_items: 2" in s.value for s in at.success)
+    finally:
+        get_settings.cache_clear()
