@@ -137,3 +137,40 @@ def test_an_upload_name_cannot_place_a_file_outside_the_temporary_folder(tmp_pat
         assert any("new_items: 2" in s.value for s in at.success)
     finally:
         get_settings.cache_clear()
+
+
+def test_a_grounding_upload_name_cannot_leave_the_uploads_folder(tmp_path, monkeypatch):
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    from honeybee_core.config import get_settings
+    from tests.conftest import ROOT, sign_in_as
+
+    runs_dir = tmp_path / "data" / "runs"
+    monkeypatch.setenv("HONEYBEE_DB", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("HONEYBEE_RUNS_DIR", str(runs_dir))
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        sign_in_as(at, "cora", "curator")
+        at.run()
+        at.switch_page("views/generate.py").run()
+        passages = b'{"text": "Silicon has an indirect band gap of 1.12 eV at 300 K."}\n'
+        name = "../../../../planted.jsonl"  # joined to "<digest>-", it climbed out of runs/
+        at.file_uploader(key="gen_grounded").set_value((name, passages, "text/plain")).run()
+        at.number_input(key="gen_n").set_value(2)
+        at.button(key="gen_launch").click().run()
+        assert not at.exception and not at.error
+        from views.common import _repository
+
+        store = _repository(str(tmp_path / "app.duckdb"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+                not len(store.jobs()) or store.jobs().iloc[0]["status"] == "running"):
+            time.sleep(0.2)
+    finally:
+        get_settings.cache_clear()
+    assert not (tmp_path / "data" / "planted.jsonl").exists()
+    assert [p.name.split("-", 1)[1] for p in (runs_dir / "uploads").iterdir()] == [
+        "planted.jsonl"]
