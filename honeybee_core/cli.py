@@ -103,11 +103,13 @@ def generate(
         concurrency=concurrency or settings.concurrency, batch=batch,
     )
     params.check()
-    outcome = jobs.run_generate(open_repo(db), params, on_progress=_progress(as_json))
+    repo = open_repo(db)
+    outcome = jobs.run_generate(repo, params, on_progress=_progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.new_items} new items, "
          f"{outcome.duplicates} near-duplicates, {outcome.failed} failed calls, "
          f"${outcome.cost_usd:.4f}.")
+    _exit_unless_finished(repo, outcome, as_json)
 
 
 @app.command()
@@ -129,10 +131,33 @@ def verify(
         provider=name, model=model or _default_model(name, settings.verifier_model),
         limit=limit, concurrency=concurrency or settings.concurrency, batch=batch,
     )
-    outcome = jobs.run_verify(open_repo(db), params, on_progress=_progress(as_json))
+    repo = open_repo(db)
+    outcome = jobs.run_verify(repo, params, on_progress=_progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.scored} items scored, "
          f"{outcome.failed} failed, ${outcome.cost_usd:.4f}.")
+    _exit_unless_finished(repo, outcome, as_json)
+
+
+def _exit_unless_finished(repo: Repository, outcome: Any, as_json: bool) -> None:
+    """A job that failed, left failures or stopped early: one line on stderr (how many, the
+    most common error, how to resume) and exit code 1. The JSON on stdout stays as it was."""
+    if outcome.status == "finished":
+        return
+    from honeybee_core.limits import short
+
+    reasons = repo.job_failure_reasons(outcome.job_id, limit=1)
+    why = reasons[0][0] if reasons else (repo.job(outcome.job_id) or {}).get("error")
+    if not as_json:
+        typer.echo("", err=True)  # end the progress line
+    counts = f"{outcome.failed} of {outcome.total} calls failed" if outcome.failed else (
+        f"{max(0, outcome.total - outcome.done)} of {outcome.total} calls did not run")
+    typer.echo(
+        f"error: job {outcome.job_id} {outcome.status}: {counts}"
+        + (f" (most common error: {short(why, 200)})" if why else "")
+        + "; fix the cause and run the same command again to resume: finished calls are kept "
+        "and not paid again.", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -267,13 +292,9 @@ def _show_run(run: dict[str, Any]) -> None:
 
 
 def _json_file(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"--config {path} is not a readable JSON file ({exc}).") from None
-    if not isinstance(data, dict):
-        raise InputError(f"--config {path} must hold one JSON object of run.json fields.")
-    return data
+    from honeybee_core.limits import read_json_object
+
+    return read_json_object(path, "--config")
 
 
 def _default_model(provider: str, configured: str) -> str:
@@ -307,14 +328,27 @@ def import_(
 def import_ratings(
     file: Annotated[Path, typer.Argument(help="CSV or JSONL of expert ratings.")],
     annotator: Annotated[str | None, typer.Option(help="Annotator for rows without one.")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Admin only: replace other people's existing ratings (the old ones "
+        "are kept in ratings_history).")] = False,
+    create_annotators: Annotated[bool, typer.Option(
+        "--create-annotators", help="Create reviewer accounts for names that have none.")]
+    = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import expert ratings; re-importing updates the same (item, annotator) row."""
-    result = transfer.import_ratings(open_repo(db), file, annotator=annotator)
+    """Add expert ratings; an existing rating by someone else is never replaced without
+    --replace, and a replaced rating keeps its history."""
+    result = transfer.import_ratings(open_repo(db), file, annotator=annotator, actor=auth.CLI_ACTOR,
+                                replace=replace, create_annotators=create_annotators)
+    created = (f" Created accounts: {', '.join(result.new_annotators)}."
+               if result.new_annotators else "")
+    replaced = (f" --replace: {result.replaced} rating(s) by other people REPLACED (old values "
+                "in ratings_history)." if result.replace else "")
     emit(
         result.as_dict(), as_json,
-        f"{result.records} ratings: {result.inserted} new, {result.updated} updated.",
+        f"{result.records} ratings: {result.inserted} new, {result.unchanged} unchanged, "
+        f"{result.updated} of your own updated.{replaced}{created}",
     )
 
 
@@ -324,11 +358,13 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="alpaca|jsonl|parquet|hf")] = "jsonl",
     approved: Annotated[bool, typer.Option("--approved", help="Only approved items.")] = False,
     snapshot: Annotated[str | None, typer.Option(help="Only this snapshot's items.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Export everything, the approved items or a snapshot."""
-    result = transfer.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot)
+    """Export everything, the approved items or a snapshot; never overwrites without --force."""
+    result = transfer.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot,
+                              force=force)
     emit(result.as_dict(), as_json, f"Wrote {result.items} items to {result.path}.")
 
 
@@ -370,13 +406,13 @@ def evaluate(
         n=n, seed=seed, min_score=min_score, include_base=not no_base,
         max_new_tokens=max_new_tokens, batch_size=batch_size,
         concurrency=concurrency or settings.concurrency)
-    outcome = run_evaluate(open_repo(db), params, on_progress=_progress(as_json))
+    repo = open_repo(db)
+    outcome = run_evaluate(repo, params, on_progress=_progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.eval_items} held-out items, "
          f"{outcome.answered} answers generated, {outcome.scored} new grades by "
          f"{params.evaluator}, {outcome.failed} failed, ${outcome.cost_usd:.4f}.")
-    if outcome.status == "failed":
-        raise typer.Exit(1)
+    _exit_unless_finished(repo, outcome, as_json)
 
 
 @app.command()
@@ -404,11 +440,13 @@ def feedback(
         run=run, provider=name, model=model or _default_model(name, settings.instructor_model),
         evaluator=grades_from, threshold=threshold, n=n, per_item=per_item,
         concurrency=concurrency or settings.concurrency)
-    outcome = run_feedback(open_repo(db), params, on_progress=_progress(as_json))
+    repo = open_repo(db)
+    outcome = run_feedback(repo, params, on_progress=_progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.total} weak answers, "
          f"{outcome.new_items} new items, {outcome.duplicates} near-duplicates, "
          f"${outcome.cost_usd:.4f}; `honeybee verify` scores them next.")
+    _exit_unless_finished(repo, outcome, as_json)
 
 
 @app.command()

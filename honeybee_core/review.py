@@ -25,10 +25,10 @@ from honeybee_core.auth import Actor, require
 from honeybee_core.config import get_settings
 from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere
 from honeybee_core.errors import InputError, NotFoundError
+from honeybee_core.limits import MAX_COMMENT  # typed and imported comments share it
 from honeybee_core.store import Repository
 
 N_STRATA = 10
-MAX_COMMENT = 5000
 # The verifier's rubric, shown as help beside each score so experts rate on the same scale.
 RUBRIC: dict[str, str] = {
     "accuracy": "Accuracy: is the output correct against known materials-science facts "

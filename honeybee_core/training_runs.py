@@ -18,9 +18,10 @@ from typing import Any
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
+from honeybee_core.limits import read_json_object
 from honeybee_core.store import Repository
 from honeybee_core.training import runner
-from honeybee_core.training.config import load_config, parse_config, save_config
+from honeybee_core.training.config import parse_config, save_config
 
 SNAPSHOT_FILE = "snapshot.parquet"
 _METRIC_KEYS = ("step", "epoch", "loss", "eval_loss", "learning_rate", "tokens_per_s",
@@ -28,17 +29,37 @@ _METRIC_KEYS = ("step", "epoch", "loss", "eval_loss", "learning_rate", "tokens_p
 
 
 def resolve_snapshot(repo: Repository, snapshot: str) -> tuple[str | None, Path]:
-    """(snapshot id or None for an outside file, path of its Parquet file)."""
+    """(snapshot id or None for an outside file, path of its Parquet file), checked to be a
+    Parquet file with the snapshot columns."""
     row = repo.snapshot(snapshot)
     if row is not None:
-        return row["id"], Path(row["path"])
+        path = Path(row["path"])
+        if not path.is_file():
+            raise NotFoundError(f"Snapshot {row['id']}'s file {path} is missing; curate again.")
+        runner.check_snapshot(path)
+        return row["id"], path
     path = Path(snapshot)
     if path.is_file():
+        runner.check_snapshot(path)
         return None, path
     raise NotFoundError(
         f"Snapshot '{snapshot}' is neither a snapshot id nor a Parquet file; "
         "`honeybee curate` makes one."
     )
+
+
+def _new_run_folder(folder: Path) -> Path:
+    """Create the run folder (it must be new or empty); one InputError line otherwise."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--out {folder} is a file; give a folder (new or empty) for the run.")
+    try:
+        if folder.exists() and any(folder.iterdir()):
+            raise InputError(f"{folder} is not empty; choose a new --out folder.")
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {folder} cannot be used as a run folder "
+                         f"({exc.strerror or exc}); choose another.") from None
+    return folder
 
 
 def launch_run(
@@ -57,14 +78,26 @@ def launch_run(
         )
     snapshot_id, source = resolve_snapshot(repo, snapshot)
     run_id = f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
-    folder = Path(out_dir or Path(settings.runs_dir) / run_id).resolve()
-    if folder.exists() and any(folder.iterdir()):
-        raise InputError(f"{folder} is not empty; choose a new --out folder.")
+    folder = Path(out_dir or Path(settings.runs_dir) / run_id).expanduser().resolve()
+    # every check that can fail runs before the folder exists: a refusal leaves nothing behind
+    parse_config({**(overrides or {}), "snapshot_path": str(source), "out_dir": str(folder)},
+                 where="the run settings").resolved().check_inputs()
     config = parse_config({**(overrides or {}), "snapshot_path": str(folder / SNAPSHOT_FILE),
                            "out_dir": str(folder)}, where="the run settings")
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, folder / SNAPSHOT_FILE)  # the run folder is self-contained
-    info = runner.launch(config, force=force, lock_dir=None)
+    existed = folder.exists()
+    _new_run_folder(folder)
+    try:
+        shutil.copyfile(source, folder / SNAPSHOT_FILE)  # the run folder is self-contained
+        info = runner.launch(config, force=force, lock_dir=None)
+    except TrainingError:
+        raise  # another trainer holds this folder: what is in it is theirs
+    except OSError as exc:
+        _discard(folder, existed)
+        raise InputError(f"Cannot prepare the run folder {folder} ({exc.strerror or exc}).") \
+            from None
+    except BaseException:
+        _discard(folder, existed)
+        raise
     if stage is None:
         stage = _snapshot_stage(repo, snapshot_id)
     repo.insert_run({
@@ -76,6 +109,15 @@ def launch_run(
         "created_by": actor.name,
     })
     return repo.run(run_id)
+
+
+def _discard(folder: Path, existed: bool) -> None:
+    """Undo a launch that did not start: remove what it put in the folder."""
+    if existed:
+        for child in folder.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _snapshot_stage(repo: Repository, snapshot_id: str | None) -> int:
@@ -144,7 +186,13 @@ def resume_run(repo: Repository, run_id: str, actor: Actor,
     if run["status"] in ("starting", "running"):
         raise TrainingError(f"Run {run_id} is still running; stop it before resuming.")
     folder = Path(run["out_dir"])
-    config = load_config(folder / runner.RUN_FILE)
+    path = folder / runner.RUN_FILE
+    config = parse_config(read_json_object(path, "Run config"), str(path))
+    if config.out_dir.expanduser().resolve() != folder.resolve():
+        raise InputError(
+            f"{path} names out_dir {config.out_dir}, not its own folder {folder}; a run trains "
+            "only in its folder. Set out_dir back, or launch a new run."
+        )
     changes: dict[str, Any] = {"resume": True}
     if extra_steps:
         changes["max_steps"] = int(run["step"]) + extra_steps

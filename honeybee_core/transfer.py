@@ -18,8 +18,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from honeybee_core import limits, safefile
+from honeybee_core.auth import Actor, check_name, require
 from honeybee_core.domain import SCORE_COLUMNS, content_id
 from honeybee_core.errors import InputError
+from honeybee_core.rating_owners import write_ratings
 from honeybee_core.store import ITEM_COLUMNS, Repository, rows
 
 ITEM_FORMATS = ("alpaca", "jsonl", "csv", "parquet", "hf", "verifier")
@@ -51,7 +54,11 @@ class RatingsResult:
     path: str
     records: int
     inserted: int
-    updated: int
+    updated: int  # the importer's own ratings
+    unchanged: int = 0
+    replaced: int = 0  # other people's, only under replace=True
+    replace: bool = False
+    new_annotators: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,7 +78,13 @@ def detect_format(path: Path, declared: str = "auto") -> str:
     fmt = _EXTENSIONS.get(path.suffix.lower())
     if fmt:
         return fmt
-    head = path.read_bytes()[:4096]
+    if not path.is_file():  # a FIFO or a device such as /dev/zero never ends
+        raise InputError(f"{path} is not a regular file; give the file to import.")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror or exc}); check it.") from None
     if head.startswith(b"PAR1"):
         return "parquet"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -107,8 +120,24 @@ def read_records(path: Path, fmt: str) -> list[dict[str, Any]]:
         raise InputError(f"{path} does not exist; check the path.")
     if fmt == "hf":
         return _read_hf(path)
-    if fmt == "parquet":
-        return _read_parquet(path)
+    if not path.is_file():  # a folder, a FIFO or a device such as /dev/zero
+        raise InputError(f"{path} is not a regular file; give the file to import.")
+    try:
+        limits.check_size(path, limits.MAX_IMPORT_BYTES, "one import")
+        records = _read_parquet(path) if fmt == "parquet" else _read_text(path, fmt)
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror or exc}); check it.") from None
+    if len(records) > limits.MAX_RECORDS:
+        raise _too_many(path)
+    return records
+
+
+def _too_many(path: Path) -> InputError:
+    return InputError(f"{path.name} holds more than {limits.MAX_RECORDS:,} records, the limit "
+                      "per import; split it into smaller files.")
+
+
+def _read_text(path: Path, fmt: str) -> list[dict[str, Any]]:
     text = _decode(path, path.read_bytes())
     if fmt in ("jsonl",):
         return _read_jsonl(path, text)
@@ -123,7 +152,7 @@ def read_records(path: Path, fmt: str) -> list[dict[str, Any]]:
 
 def _read_json_list(path: Path, text: str) -> list[dict[str, Any]]:
     try:
-        data = json.loads(text)
+        data = limits.loads(text, path.name)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path.name}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg}); "
@@ -142,7 +171,7 @@ def _read_json_list(path: Path, text: str) -> list[dict[str, Any]]:
 def _read_object_or_lines(path: Path, text: str) -> list[dict[str, Any]]:
     """A .json that starts with '{': JSON Lines (common for verifier results) or one record."""
     try:
-        single = json.loads(text)
+        single = limits.loads(text, path.name)
     except json.JSONDecodeError:
         return _read_jsonl(path, text)
     if isinstance(single, dict) and "instruction" in single:
@@ -155,11 +184,14 @@ def _read_object_or_lines(path: Path, text: str) -> list[dict[str, Any]]:
 
 def _read_jsonl(path: Path, text: str) -> list[dict[str, Any]]:
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # "\n" only: str.splitlines() also breaks at U+2028 and friends, which JSON strings may hold
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        if len(records) == limits.MAX_RECORDS:
+            raise _too_many(path)
         try:
-            records.append(json.loads(line))
+            records.append(limits.loads(line, f"{path.name}: line {number}"))
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{path.name}: record {len(records) + 1} (line {number}): invalid JSON "
@@ -171,17 +203,26 @@ def _read_jsonl(path: Path, text: str) -> list[dict[str, Any]]:
 
 
 def _read_csv(path: Path, text: str) -> list[dict[str, Any]]:
+    # a field may be as long as the file allows (the csv module's default stops at 128 KiB)
+    csv.field_size_limit(max(csv.field_size_limit(), limits.MAX_IMPORT_BYTES))
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
-        raise InputError(f"{path.name} is empty: there are no records to import.")
     records = []
-    for row in reader:
-        if None in row:
-            raise InputError(
-                f"{path.name}: record {len(records) + 1} (line {reader.line_num}): more values "
-                "than header columns; quote fields that contain commas."
-            )
-        records.append(row)
+    try:
+        if not reader.fieldnames:
+            raise InputError(f"{path.name} is empty: there are no records to import.")
+        for row in reader:
+            if None in row:
+                raise InputError(
+                    f"{path.name}: record {len(records) + 1} (line {reader.line_num}): more "
+                    "values than header columns; quote fields that contain commas."
+                )
+            records.append(row)
+            if len(records) > limits.MAX_RECORDS:
+                raise _too_many(path)
+    except csv.Error as exc:
+        raise InputError(
+            f"{path.name}: line {reader.line_num}: not valid CSV ({exc}); fix the quoting."
+        ) from None
     if not records:
         raise InputError(f"{path.name} has a header but no records to import.")
     return records
@@ -189,6 +230,12 @@ def _read_csv(path: Path, text: str) -> list[dict[str, Any]]:
 
 def _read_parquet(path: Path) -> list[dict[str, Any]]:
     try:
+        rows_declared = pq.read_metadata(path).num_rows  # a few KiB can declare 10^9 rows
+        if rows_declared > limits.MAX_RECORDS:
+            raise InputError(
+                f"{path.name} holds {rows_declared:,} rows, over the limit of "
+                f"{limits.MAX_RECORDS:,} per import; split it into smaller files."
+            )
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise InputError(
@@ -254,26 +301,31 @@ class _Checker:
         if value is None or value == "":
             raise self.fail(number, field, "is missing; scores are numbers from 0 to 100")
         if isinstance(value, str) and self.textual:
-            try:
-                value = float(value)
-            except ValueError:
-                raise self.fail(number, field, f"'{value[:20]}' is not a number") from None
+            parsed = limits.strict_float(value)
+            if parsed is None:
+                raise self.fail(number, field, f"'{limits.short(value, 20)}' is not a number "
+                                "(write plain digits, e.g. 85 or 72.5)")
+            value = parsed
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(number, field, f"must be a number, not {type(value).__name__}")
-        if math.isnan(value) or not 0 <= value <= 100:
-            raise self.fail(number, field, f"{value} is outside 0-100")
+        # compared before any float conversion: float() of a 400-digit integer overflows
+        if not 0 <= value <= 100:  # NaN fails this too
+            raise self.fail(number, field, f"{limits.short(value, 20)} is outside 0-100")
         return float(value)
 
     def stage(self, rec: dict, number: int) -> int | None:
         value = rec.get("stage")
         if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
             return None
-        if isinstance(value, str) and self.textual and value.strip().isdigit():
-            value = int(value)
+        if isinstance(value, str) and self.textual:
+            parsed = limits.strict_int(value)
+            value = value if parsed is None else parsed
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.fail(number, "stage", "must be a whole number 1 or more")
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or not 1 <= value <= limits.MAX_STAGE):
+            raise self.fail(number, "stage", f"{limits.short(value, 20)} is not a whole number "
+                            f"from 1 to {limits.MAX_STAGE}")
         return value
 
     def flag(self, rec: dict, number: int, field: str, default: bool) -> bool:
@@ -363,10 +415,9 @@ def import_file(
 ) -> ImportResult:
     """Validate the whole file, then write its items (and verifier scores) in one transaction."""
     path = Path(path)
-    if stage is not None and stage < 1:
-        raise InputError("--stage must be 1 or more.")
-    if not verifier or not verifier.strip():
-        raise InputError("--verifier must name the verifier, e.g. 'gpt-4:paper'.")
+    if stage is not None:
+        limits.check_stage(stage, "--stage")
+    verifier = limits.check_verifier_name(verifier)
     if not path.exists():
         raise InputError(f"{path} does not exist; check the path.")
     # "verifier" names what the records mean; the container (JSON, CSV, ...) is detected apart
@@ -389,13 +440,18 @@ def import_file(
 
 # -- ratings ----------------------------------------------------------------------------------
 def import_ratings(
-    repo: Repository, path: str | Path, annotator: str | None = None, fmt: str = "auto",
+    repo: Repository, path: str | Path, annotator: str | None = None, fmt: str = "auto", *,
+    actor: Actor, replace: bool = False, create_annotators: bool = False,
 ) -> RatingsResult:
-    """Expert ratings from CSV or JSONL; re-importing updates the same (item, annotator) row."""
+    """Expert ratings from CSV or JSONL, added for people who have none on an item; see
+    rating_owners for when a stored rating may change and the history it keeps."""
+    require(actor, "import_data")
     path = Path(path)
     fmt = detect_format(path, fmt)
     if fmt not in ("csv", "jsonl", "alpaca"):
         raise InputError(f"{path.name}: ratings are read from CSV or JSONL, not {fmt}.")
+    if annotator is not None:
+        annotator = check_name(annotator)
     records = read_records(path, fmt)
     check = _Checker(path.name, textual=fmt == "csv")
     rows = []
@@ -411,15 +467,24 @@ def import_ratings(
             item_id = content_id(instruction, check.text(rec, number, "input", required=False)
                                  or "", output)
         who = check.text(rec, number, "annotator", required=annotator is None, allow_empty=False)
-        who = (who or annotator or "").strip()
-        verdict = check.text(rec, number, "verdict", required=False)
+        try:
+            who = check_name(who) if who is not None else annotator
+        except InputError:
+            raise check.fail(number, "annotator", f"{limits.short(who)!r} is not a user name the "
+                             "app allows (1-64 letters, digits, spaces or . @ + - _)") from None
+        verdict = check.text(rec, number, "verdict", required=False) or None
         if verdict is not None and verdict not in ("approve", "reject", "skip", "flag"):
-            raise check.fail(number, "verdict", f"'{verdict}' is not approve, reject, skip or flag")
+            raise check.fail(number, "verdict", f"'{limits.short(verdict, 20)}' is not approve, "
+                             "reject, skip or flag")
+        comment = (check.text(rec, number, "comment", required=False) or "").strip() or None
+        if comment is not None and len(comment) > limits.MAX_COMMENT:
+            raise check.fail(number, "comment", f"is {len(comment):,} characters, over the "
+                             f"app's limit of {limits.MAX_COMMENT:,}; shorten it")
         rows.append({
             "instruction_id": item_id, "annotator": who,
             **{dim: check.score(rec, number, dim, aliases=(cap,))
                for cap, dim in _VERIFIER_KEYS.items()},
-            "verdict": verdict, "comment": check.text(rec, number, "comment", required=False),
+            "verdict": verdict, "comment": comment,
             "blind": check.flag(rec, number, "blind", default=True), "_number": number,
         })
     frame = pd.DataFrame(rows)
@@ -428,14 +493,15 @@ def import_ratings(
     if len(missing):
         first = missing.iloc[0]
         raise InputError(
-            f"{path.name}: record {first['_number']}: item '{first['instruction_id']}' is not in "
-            "the database; import the items first."
+            f"{path.name}: record {first['_number']}: item "
+            f"'{limits.short(first['instruction_id'])}' is not in the database; import the "
+            "items first."
         )
     frame = frame.drop_duplicates(["instruction_id", "annotator"], keep="last")
-    with repo.db.transaction() as cur:
-        repo.ensure_annotators(cur, sorted(frame["annotator"].unique().tolist()))
-        inserted, updated = repo.upsert_ratings(cur, frame)
-    return RatingsResult(str(path), len(records), inserted, updated)
+    written = write_ratings(repo, frame, actor, file_name=path.name, replace=replace,
+                            create_annotators=create_annotators)
+    return RatingsResult(str(path), len(records), written.inserted, written.updated,
+                         written.unchanged, written.replaced, replace, written.new_annotators)
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -451,9 +517,10 @@ class ExportResult:
 
 def export_items(
     repo: Repository, out: str | Path, fmt: str = "jsonl", approved: bool = False,
-    snapshot: str | None = None,
+    snapshot: str | None = None, *, force: bool = False,
 ) -> ExportResult:
-    """Write everything, the approved items or a snapshot's items to out."""
+    """Write everything, the approved items or a snapshot's items to out, which must not exist
+    unless force (see safefile: written beside it, then renamed; a symlink is never followed)."""
     out = Path(out)
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"Unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}.")
@@ -461,22 +528,27 @@ def export_items(
         raise InputError("Choose either --approved or --snapshot, not both.")
     if snapshot and not repo.snapshot_exists(snapshot):
         raise InputError(f"Snapshot '{snapshot}' does not exist; `honeybee curate` makes one.")
+    safefile.check_target(out, force=force, folder=fmt == "hf")  # before the query
     selection = "snapshot" if snapshot else "approved" if approved else "all"
     frame = repo.select_items(selection, snapshot)
     frame["stage"] = frame["stage"].astype("int64")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    records = rows(frame)
+    with safefile.replacing(out, force=force, folder=fmt == "hf") as tmp:
+        _write_items(frame, tmp, fmt)
+    return ExportResult(str(out), fmt, len(frame))
+
+
+def _write_items(frame: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "alpaca":
-        triples = [{k: r[k] for k in ("instruction", "input", "output")} for r in records]
-        out.write_text(json.dumps(triples, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        triples = [{k: r[k] for k in ("instruction", "input", "output")} for r in rows(frame)]
+        path.write_text(json.dumps(triples, ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
     elif fmt == "jsonl":
-        with out.open("w", encoding="utf-8") as fh:
-            for rec in records:
+        with path.open("w", encoding="utf-8") as fh:
+            for rec in rows(frame):
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     elif fmt == "parquet":
-        frame.to_parquet(out, index=False)
+        frame.to_parquet(path, index=False)
     else:
         import datasets
 
-        datasets.Dataset.from_pandas(frame, preserve_index=False).save_to_disk(str(out))
-    return ExportResult(str(out), fmt, len(frame))
+        datasets.Dataset.from_pandas(frame, preserve_index=False).save_to_disk(str(path))

@@ -10,6 +10,7 @@ from scipy import stats
 
 from honeybee_core import audit
 from honeybee_core import transfer as hio
+from honeybee_core.auth import CLI_ACTOR
 from tests.conftest import run_cli, triples, write_jsonl
 
 DIMS = ["accuracy", "relevance", "completeness", "reasonableness"]
@@ -34,7 +35,7 @@ def _seed(repo, tmp_path, n=40):
                          "verdict": "approve" if noisy[i].mean() > 75 else "reject",
                          "blind": i % 3 != 0})
     write_jsonl(tmp_path / "r.jsonl", rows)
-    hio.import_ratings(repo, tmp_path / "r.jsonl")
+    hio.import_ratings(repo, tmp_path / "r.jsonl", actor=CLI_ACTOR, create_annotators=True)
     return ids, verifier, pd.DataFrame(rows)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from honeybee_core import transfer as hio
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.errors import InputError
 from honeybee_core.store import Repository, open_database
 from tests.conftest import triples, write_jsonl
@@ -211,15 +212,25 @@ def _rating_rows(repo: Repository, annotator: str, score: int) -> list[dict]:
              "comment": "ok", "blind": "true"} for item_id in sorted(repo.select_items()["id"])]
 
 
-def test_ratings_import_and_update(repo, tmp_path):
+def test_ratings_import_then_replace_only_when_asked(repo, tmp_path):
     hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(4)))
-    first = hio.import_ratings(repo, _csv(tmp_path / "r.csv", _rating_rows(repo, "ana", 80)))
-    assert (first.inserted, first.updated) == (4, 0)
-    second = hio.import_ratings(repo, _csv(tmp_path / "r2.csv", _rating_rows(repo, "ana", 60)))
-    assert (second.inserted, second.updated) == (0, 4)
+    first = hio.import_ratings(repo, _csv(tmp_path / "r.csv", _rating_rows(repo, "ana", 80)),
+                               actor=CLI_ACTOR, create_annotators=True)
+    assert (first.inserted, first.updated, first.new_annotators) == (4, 0, ("ana",))
+    again = hio.import_ratings(repo, tmp_path / "r.csv", actor=CLI_ACTOR)
+    assert (again.inserted, again.unchanged) == (0, 4)  # the same file again changes nothing
+    with pytest.raises(InputError, match="would replace ratings other people made"):
+        hio.import_ratings(repo, _csv(tmp_path / "r2.csv", _rating_rows(repo, "ana", 60)),
+                           actor=CLI_ACTOR)
+    assert set(repo.expert_ratings()["accuracy"]) == {80.0}
+    second = hio.import_ratings(repo, tmp_path / "r2.csv", actor=CLI_ACTOR, replace=True)
+    assert (second.inserted, second.replaced, second.replace) == (0, 4, True)
     ratings = repo.expert_ratings()
     assert len(ratings) == 4 and set(ratings["accuracy"]) == {60.0}
     assert repo.stats()["expert_rated"] == 4
+    history = repo.ratings_history()
+    assert len(history) == 4 and set(history["accuracy"]) == {80.0}
+    assert set(history["replaced_by"]) == {"cli"}
 
 
 def test_ratings_by_triple_jsonl_with_default_annotator(repo, tmp_path):
@@ -227,7 +238,8 @@ def test_ratings_by_triple_jsonl_with_default_annotator(repo, tmp_path):
     hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", items))
     rows = [{**t, "Accuracy": 90, "Relevance": 80, "Completeness": 70, "Reasonableness": 60,
              "blind": False} for t in items]
-    result = hio.import_ratings(repo, write_jsonl(tmp_path / "r.jsonl", rows), annotator="bo")
+    result = hio.import_ratings(repo, write_jsonl(tmp_path / "r.jsonl", rows), annotator="bo",
+                                actor=CLI_ACTOR, create_annotators=True)
     assert result.inserted == 3
     ratings = repo.expert_ratings()
     assert set(ratings["annotator"]) == {"bo"} and not ratings["blind"].any()
@@ -245,6 +257,7 @@ def test_bad_ratings_change_nothing(repo, tmp_path, mutate, expected):
     mutate(rows[1])
     before = repo.table_counts()
     with pytest.raises(InputError) as err:
-        hio.import_ratings(repo, _csv(tmp_path / "r.csv", rows))
+        hio.import_ratings(repo, _csv(tmp_path / "r.csv", rows), actor=CLI_ACTOR,
+                           create_annotators=True)
     assert expected in str(err.value)
     assert repo.table_counts() == before

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from honeybee_core import transfer
+from honeybee_core import safefile, transfer
 from views.common import attempt, current_actor, repo
 
-current_actor("curator")  # importing changes the data: curators and admins only
+actor = current_actor("curator")  # importing changes the data: curators and admins only
 st.title("Data")
 store = repo()
 
@@ -19,17 +19,26 @@ upload = st.file_uploader("Alpaca JSON, JSONL, CSV or Parquet", key="import_file
                           type=["json", "jsonl", "ndjson", "csv", "parquet"])
 verifier = st.text_input("Verifier name", "imported", key="import_verifier",
                          disabled=kind != "Verifier results")
+create = st.checkbox("Create reviewer accounts for names without one", key="import_create",
+                     disabled=kind != "Expert ratings")
+replace = actor.role == "admin" and st.checkbox(
+    "Replace other people's existing ratings (admin; old ratings are kept in the history)",
+    key="import_replace", disabled=kind != "Expert ratings")
 if upload is not None and st.button("Import", key="import_go", type="primary"):
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / upload.name
+        path = Path(tmp) / safefile.plain_name(upload.name)  # the browser chose that name
         path.write_bytes(upload.getvalue())
         if kind == "Expert ratings":
-            result = attempt(lambda: transfer.import_ratings(store, path))
+            result = attempt(lambda: transfer.import_ratings(
+                store, path, actor=actor, replace=replace, create_annotators=create))
         else:
             fmt = "verifier" if kind == "Verifier results" else "auto"
             result = attempt(lambda: transfer.import_file(store, path, fmt, verifier=verifier))
     if result is not None:
         st.success(", ".join(f"{k}: {v}" for k, v in result.as_dict().items() if k != "path"))
+        if getattr(result, "replace", False):
+            st.warning(f"--replace: {result.replaced} rating(s) by other people were replaced; "
+                       "their old values are in the ratings history.")
 
 st.subheader("Export")
 fmt = st.selectbox("Format", ["jsonl", "alpaca", "parquet"], key="export_format")

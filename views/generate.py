@@ -5,6 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from honeybee_core import safefile
 from honeybee_core.config import get_settings
 from honeybee_core.pipeline import jobs
 from honeybee_core.pipeline.costs import estimate_generation, estimate_verification
@@ -47,7 +48,8 @@ with gen:
         grounded = None
         if upload is not None:  # keep the passages with the runs so a resumed job finds them
             digest = hashlib.sha256(upload.getvalue()).hexdigest()[:16]
-            target = Path(settings.runs_dir) / "uploads" / f"{digest}-{upload.name}"
+            name = safefile.plain_name(upload.name)  # the browser chose it: no "../"
+            target = Path(settings.runs_dir) / "uploads" / f"{digest}-{name}"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(upload.getvalue())
             grounded = str(target)

@@ -56,3 +56,10 @@ class AnnotatorTables(Tables):
             " FROM annotators a LEFT JOIN expert_ratings r ON r.annotator = a.name"
             " GROUP BY a.name, a.role ORDER BY rated DESC, a.name"
         ).df()
+
+    def annotators_missing(self, names: list[str]) -> list[str]:
+        """Those of names that have no account, sorted."""
+        found = {r[0] for r in self.db.cursor().execute(
+            "SELECT name FROM annotators WHERE name IN (SELECT unnest(?::VARCHAR[]))", [names]
+        ).fetchall()}
+        return sorted(set(names) - found)

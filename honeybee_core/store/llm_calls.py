@@ -47,3 +47,14 @@ class LlmCallTables(Tables):
         ).fetchall()[0]
         return dict(zip(["calls", "ok_calls", "cost_usd", "input_tokens", "output_tokens"],
                         rows, strict=True))
+
+    def job_failure_reasons(self, job_id: str, limit: int = 3) -> list[tuple[str, int]]:
+        """(last error, requests) over the job's requests that never got an ok answer, the
+        most common first."""
+        return [(str(e), int(n)) for e, n in self.db.cursor().execute(
+            "SELECT error, count(*) AS n FROM (SELECT request_hash, bool_or(ok) AS ok,"
+            " arg_max(error, created_at) AS error FROM llm_calls WHERE job_id = ?"
+            " GROUP BY request_hash) WHERE NOT ok AND error IS NOT NULL"
+            " GROUP BY error ORDER BY n DESC, error LIMIT ?",
+            [job_id, limit],
+        ).fetchall()]

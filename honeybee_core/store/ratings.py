@@ -163,3 +163,37 @@ class RatingTables(Tables):
         scores = np.column_stack([np.asarray(frame[k], dtype=float) for k in list(frame)[1:]]) \
             if ids else np.empty((0, 4))
         return ids, scores
+
+    def ratings_for_pairs(self, cur: Cursor, pairs: pd.DataFrame) -> pd.DataFrame:
+        """The stored ratings of these (instruction_id, annotator) pairs, inside cur's
+        transaction (so a check and the write that follows it see the same rows)."""
+        with registered(cur, pairs[["instruction_id", "annotator"]]) as view:
+            return cur.execute(
+                "SELECT r.instruction_id, r.annotator, r.accuracy, r.relevance, r.completeness,"
+                " r.reasonableness, r.verdict, r.comment, r.blind FROM expert_ratings r JOIN "
+                + view + " v ON r.instruction_id = v.instruction_id AND r.annotator = v.annotator"
+            ).df()
+
+    def archive_ratings(self, cur: Cursor, pairs: pd.DataFrame, replaced_by: str,
+                        reason: str) -> int:
+        """Copy the stored ratings of these pairs into ratings_history before they change."""
+        with registered(cur, pairs[["instruction_id", "annotator"]]) as view:
+            return int(cur.execute(  # an INSERT answers with the number of rows it wrote
+                "INSERT INTO ratings_history (instruction_id, annotator, accuracy, relevance,"
+                " completeness, reasonableness, verdict, comment, blind, rated_at, replaced_by,"
+                " reason) SELECT r.instruction_id, r.annotator, r.accuracy, r.relevance,"
+                " r.completeness, r.reasonableness, r.verdict, r.comment, r.blind, r.updated_at,"
+                " ?, ? FROM expert_ratings r JOIN " + view + " v"
+                " ON r.instruction_id = v.instruction_id AND r.annotator = v.annotator",
+                [replaced_by, reason],
+            ).fetchall()[0][0])
+
+    def ratings_history(self, item_id: str | None = None) -> pd.DataFrame:
+        """Replaced ratings with who replaced them and when, oldest first."""
+        return self.db.cursor().execute(
+            "SELECT instruction_id, annotator, accuracy, relevance, completeness, reasonableness,"
+            " verdict, comment, blind, rated_at, replaced_by, replaced_at, reason"
+            " FROM ratings_history WHERE (?::VARCHAR IS NULL OR instruction_id = ?)"
+            " ORDER BY id",
+            [item_id, item_id],
+        ).df()

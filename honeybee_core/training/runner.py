@@ -31,6 +31,8 @@ RUN_FILE = "run.json"
 STATUS_FILE = "status.json"
 METRICS_FILE = "metrics.jsonl"
 LOCK_FILE = "training.lock"
+TRAINER_LOCK = "trainer.lock"  # flock held by the one trainer of a run folder while it lives
+LOCK_FD_ENV = "HONEYBEE_TRAINER_LOCK_FD"  # set for a child that inherited the held lock
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Popen objects of runs started by this process, so their exits are reaped (no zombies).
@@ -100,6 +102,56 @@ def _flock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def hold_trainer_lock(out_dir: Path) -> int:
+    """An open descriptor holding the run folder's trainer lock (flock: the kernel frees it
+    when the last holder exits, even on kill -9); TrainingError while another trainer has it."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_dir / TRAINER_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:  # a file in the way, no permission, or a planted symlink (ELOOP)
+        raise TrainingError(f"Cannot take the trainer lock {out_dir / TRAINER_LOCK} "
+                            f"({exc.strerror or exc}); check the run folder.") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise TrainingError(
+            f"Another trainer (pid {holder}) is running for {out_dir}: one trainer per run "
+            "folder. Stop it first, or wait for it to end."
+        ) from None
+    return fd
+
+
+def _note_holder(fd: int, pid: int) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{pid}\n".encode(), 0)
+
+
+def check_snapshot(path: Path) -> None:
+    """InputError unless path is a Parquet file with rows and the snapshot columns (read from
+    its footer only), so a wrong file is refused before anything launches."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from honeybee_core.training.config import SNAPSHOT_COLUMNS
+
+    try:
+        meta = pq.read_metadata(path)
+        names = set(meta.schema.to_arrow_schema().names)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            f"Snapshot {path} is not a Parquet file ({str(exc).splitlines()[0][:120]}); give a "
+            "snapshot id or a Parquet file from `honeybee curate` / `honeybee export`."
+        ) from None
+    missing = [c for c in SNAPSHOT_COLUMNS if c not in names]
+    if missing:
+        raise InputError(f"Snapshot {path} lacks column(s) {', '.join(missing)}; it needs "
+                         f"{', '.join(SNAPSHOT_COLUMNS)}.")
+    if meta.num_rows == 0:
+        raise InputError(f"Snapshot {path} has no rows; approve some items first.")
+
+
 def _as_config(config: RunConfig | str | Path) -> RunConfig:
     if isinstance(config, RunConfig):
         return config
@@ -130,8 +182,13 @@ def launch(
     """
     cfg = _as_config(config).resolved()
     cfg.check_inputs()
+    check_snapshot(cfg.snapshot_path)
     out_dir = cfg.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Run folder {out_dir} cannot be created ({exc.strerror or exc}); "
+                         "choose another out_dir.") from None
     lock_path = Path(lock_dir) / LOCK_FILE if lock_dir is not None else None
     shared = _flock(lock_path.with_suffix(".guard")) if lock_path else contextlib.nullcontext()
     with _flock(out_dir / ".launch.lock"), shared:
@@ -147,22 +204,28 @@ def launch(
                     f"Training run {held.get('out_dir')} (pid {held.get('pid')}) holds the lock "
                     f"in {lock_dir}; wait for it or stop it first."
                 )
-        config_path = save_config(cfg, out_dir / RUN_FILE)
-        log_path = out_dir / LOG_FILE
-        cmd = [python or sys.executable, "-m", MODULE, "--config", str(config_path)]
-        with open(log_path, "ab") as log:
-            log.write(f"\n=== launch {now_iso()}: {shlex.join(cmd)}\n".encode())
-            log.flush()
-            proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=out_dir,
-                env=train_env(env),
-                start_new_session=True,  # own process group: stop() signals it as a whole
-                close_fds=True,
-            )
+        held = hold_trainer_lock(out_dir)  # force or not: never two trainers in one folder
+        try:
+            config_path = save_config(cfg, out_dir / RUN_FILE)
+            log_path = out_dir / LOG_FILE
+            cmd = [python or sys.executable, "-m", MODULE, "--config", str(config_path)]
+            with open(log_path, "ab") as log:
+                log.write(f"\n=== launch {now_iso()}: {shlex.join(cmd)}\n".encode())
+                log.flush()
+                proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=out_dir,
+                    env=train_env({**(env or {}), LOCK_FD_ENV: str(held)}),
+                    start_new_session=True,  # own process group: stop() signals it as a whole
+                    close_fds=True,
+                    pass_fds=(held,),  # the child inherits the held lock and keeps it to its end
+                )
+            _note_holder(held, proc.pid)
+        finally:
+            os.close(held)  # ours only; the child's copy keeps the lock
         _CHILDREN[proc.pid] = proc
         record = {"pid": proc.pid, "started_at": now_iso(), "command": cmd}
         write_json_atomic(out_dir / PID_FILE, record)

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from honeybee_core.errors import InputError, TrainingError
-from honeybee_core.training.config import RunConfig, last_checkpoint, load_config
+from honeybee_core.limits import read_json_object
+from honeybee_core.training import runner
+from honeybee_core.training.config import RunConfig, last_checkpoint, parse_config
 
 ADAPTER_DIR = "adapter"
 BASE_DIR = "base"
@@ -298,10 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     flag = StopFlag()
     flag.install()  # early: a stop during model loading still ends cleanly at step 1
     try:
-        cfg = load_config(ns.config)
+        cfg = parse_config(read_json_object(Path(ns.config), "Run config"), ns.config)
         if ns.init_adapter:
             cfg = cfg.model_copy(update={"init_adapter": Path(ns.init_adapter)})
-    except InputError as err:
+        if _rank() == 0 and runner.LOCK_FD_ENV not in os.environ:  # started by hand
+            runner.hold_trainer_lock(cfg.out_dir.expanduser().resolve())  # held until exit
+    except (InputError, TrainingError) as err:
         print(f"[honeybee.train] {err}", file=sys.stderr, flush=True)
         return 2
     from transformers.utils import logging as hf_logging
