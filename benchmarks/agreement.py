@@ -29,7 +29,7 @@ import pandas as pd
 import scipy
 from scipy import stats
 
-from honeybee_core import agreement as ag
+from honeybee_core import stats as ag
 
 ITEMS, REVIEWERS, RUNS = 50_000, 2, 7
 BOOT_PAIRS, BOOT_RESAMPLES, BOOT_RUNS = 10_000, 1_000, 3

@@ -20,11 +20,11 @@ import pandas as pd
 import pyarrow as pa
 
 from honeybee_core import memo
-from honeybee_core.agreement import FilterRule, parse_rule
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import get_settings
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.repo import SCORE_COLUMNS, ItemWhere, Repository
+from honeybee_core.rules import FilterRule, parse_rule
 
 DIMENSIONS: tuple[str, ...] = tuple(SCORE_COLUMNS)
 VERDICTS: tuple[str, ...] = ("approve", "reject", "skip", "flag")

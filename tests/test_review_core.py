@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 from honeybee_core import auth, explore, review
-from honeybee_core.agreement import parse_rule
 from honeybee_core.db import open_database
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
 from honeybee_core.explore import ExploreQuery
 from honeybee_core.markup import safe_markdown
 from honeybee_core.repo import Repository
 from honeybee_core.review import ItemWhere, Rating
+from honeybee_core.rules import parse_rule
 from tests.conftest import run_cli
 from tests.review_seed import add_user, items_frame, seed
 

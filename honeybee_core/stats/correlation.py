@@ -1,0 +1,182 @@
+"""Spearman and Pearson correlations with p-values and Fisher-z or bootstrap CIs."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import special, stats
+
+from honeybee_core.errors import InputError
+from honeybee_core.stats.bootstrap import _bootstrap_interval
+from honeybee_core.stats.common import (
+    _MIN_PAIRS,
+    _as_float_2d,
+    _check_confidence,
+    _check_method,
+    _columnwise_r,
+    _num,
+)
+from honeybee_core.stats.ranks import average_ranks
+
+_SYMBOL = {"spearman": "Spearman rho", "pearson": "Pearson r"}
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """One correlation with its CI; estimate/p_value/CI are None unless status is "ok"."""
+
+    method: str
+    n: int
+    estimate: float | None
+    p_value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    ci_method: str
+    status: str  # "ok" | "not_enough_data" | "constant_input"
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fisher_se(r: ArrayLike, n: ArrayLike, method: str = "spearman") -> np.ndarray:
+    """Standard error of atanh(r): Bonett-Wright for Spearman, 1/sqrt(n-3) for Pearson."""
+    _check_method(method)
+    r, n = np.asarray(r, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (1.0 + r**2 / 2.0) if method == "spearman" else np.ones_like(r)
+        return np.where(n > 3, np.sqrt(var / (n - 3)), np.nan)
+
+
+def fisher_ci(
+    r: ArrayLike, n: ArrayLike, method: str = "spearman", confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fisher-z confidence interval, vectorised over r and n; NaN where n <= 3 or r is NaN."""
+    _check_confidence(confidence)
+    r = np.asarray(r, dtype=float)
+    half = stats.norm.ppf(0.5 + confidence / 2.0) * fisher_se(r, n, method)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.arctanh(r)  # +-inf for r = +-1, which tanh maps back to +-1
+        return np.tanh(z - half), np.tanh(z + half)
+
+
+def _p_values(r: np.ndarray, n: np.ndarray | int, method: str) -> np.ndarray:
+    """Two-sided p-values with exactly the formulas scipy's spearmanr / pearsonr use."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "pearson":
+            ab = np.asarray(n, dtype=float) / 2.0 - 1.0
+            return 2.0 * special.betaincc(ab, ab, (np.abs(r) + 1.0) / 2.0)
+        dof = np.asarray(n, dtype=float) - 2.0
+        t = r * np.sqrt((dof / ((r + 1.0) * (1.0 - r))).clip(0))
+        return 2.0 * special.stdtr(dof, -np.abs(t))
+
+
+def _estimates(x: np.ndarray, y: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """(r, p) for each column of complete, non-constant (n, k) arrays."""
+    if method == "spearman":
+        x, y = average_ranks(x), average_ranks(y)
+    r = _columnwise_r(x, y, axis=0)
+    return r, _p_values(r, x.shape[0], method)
+
+
+def correlate_columns(
+    x: ArrayLike,
+    y: ArrayLike,
+    method: str = "spearman",
+    *,
+    ci: str = "fisher",
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> list[Correlation]:
+    """Correlation of each column of x (n, k) with the same column of y; NaN pairs dropped.
+
+    Columns without missing values are computed together in one vectorised pass.
+    """
+    _check_method(method)
+    _check_confidence(confidence)
+    if ci not in ("fisher", "bootstrap"):
+        raise InputError(f'Confidence interval method "{ci}" is unknown; use fisher or bootstrap.')
+    x, y = _as_float_2d(x), _as_float_2d(y)
+    if x.shape != y.shape:
+        raise InputError(f"x has shape {x.shape} but y has {y.shape}; they must match.")
+    complete = ~(np.isnan(x) | np.isnan(y))
+    ns = complete.sum(axis=0)
+    status = [_status(x[complete[:, j], j], y[complete[:, j], j]) for j in range(x.shape[1])]
+    r = np.full(x.shape[1], np.nan)
+    p = np.full(x.shape[1], np.nan)
+    good = np.array([s == "ok" for s in status], dtype=bool)
+    dense = good & complete.all(axis=0)
+    if dense.any():
+        r[dense], p[dense] = _estimates(x[:, dense], y[:, dense], method)
+    for j in np.flatnonzero(good & ~dense):
+        keep = complete[:, j]
+        rj, pj = _estimates(x[keep, j : j + 1], y[keep, j : j + 1], method)
+        r[j], p[j] = rj[0], pj[0]
+    if ci == "fisher":
+        low, high = fisher_ci(r, ns, method, confidence)
+    else:
+        low, high = np.full_like(r, np.nan), np.full_like(r, np.nan)
+        for j in np.flatnonzero(good):
+            keep = complete[:, j]
+            low[j], high[j] = _bootstrap_interval(
+                x[keep, j], y[keep, j], method, n_boot, seed, confidence
+            )
+    return [
+        _make_correlation(
+            method, int(ns[j]), r[j], p[j], (low[j], high[j], ci, confidence), status[j]
+        )
+        for j in range(x.shape[1])
+    ]
+
+
+def correlate(
+    x: ArrayLike,
+    y: ArrayLike,
+    method: str = "spearman",
+    *,
+    ci: str = "fisher",
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> Correlation:
+    """Spearman or Pearson correlation of two 1-D arrays, with a Fisher or bootstrap CI."""
+    x_arr, y_arr = np.ravel(np.asarray(x, dtype=float)), np.ravel(np.asarray(y, dtype=float))
+    return correlate_columns(
+        x_arr, y_arr, method, ci=ci, n_boot=n_boot, seed=seed, confidence=confidence
+    )[0]
+
+
+def _status(x: np.ndarray, y: np.ndarray) -> str:
+    if x.size < _MIN_PAIRS:
+        return "not_enough_data"
+    if np.all(x == x[0]) or np.all(y == y[0]):
+        return "constant_input"
+    return "ok"
+
+
+def _make_correlation(
+    method: str, n: int, r: float, p: float, interval: tuple[float, float, str, float], status: str
+) -> Correlation:
+    low, high, ci, confidence = interval
+    if status != "ok":
+        return Correlation(
+            method, n, None, None, None, None, ci, status, _status_message(status, n)
+        )
+    estimate, ci_low, ci_high = _num(r), _num(low), _num(high)
+    text = f"{_SYMBOL[method]} = {estimate:.2f}"
+    if ci_low is None or ci_high is None:
+        ci_low = ci_high = None
+        text += f", n = {n}; a {ci} CI needs more varied pairs (Fisher: at least 4)."
+    else:
+        text += f" ({confidence:.0%} {ci} CI {ci_low:.2f} to {ci_high:.2f}), n = {n}."
+    return Correlation(method, n, estimate, _num(p), ci_low, ci_high, ci, "ok", text)
+
+
+def _status_message(status: str, n: int) -> str:
+    if status == "not_enough_data":
+        return f"Only {n} complete pairs; a correlation needs at least {_MIN_PAIRS}."
+    return "One side gives every item the same score, so the correlation is undefined."
