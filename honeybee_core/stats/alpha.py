@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -20,22 +22,38 @@ def krippendorff_alpha_interval(reliability_data: ArrayLike) -> float | None:
     data = np.asarray(reliability_data, dtype=float)
     if data.ndim != 2:
         raise InputError(f"Reliability data must be raters x units (2-D), not {data.ndim}-D.")
-    return _num(_alpha_interval(data[:, :, None])[0])
+    return _num(_alpha_2d(data))
 
 
 def _alpha_interval(data: np.ndarray) -> np.ndarray:
     """Alpha for each slice data[:, :, k] of a raters x units x k array; NaN where undefined."""
+    return np.array([_alpha_2d(data[:, :, d]) for d in range(data.shape[2])])
+
+
+def _alpha_2d(data: np.ndarray) -> float:
+    """Alpha of one raters x units matrix, NaN where undefined.
+
+    Each dimension on its own keeps the temporaries small (they are reused instead of mapped
+    fresh, which at scale cost more than the arithmetic); counts stay small integers until
+    they meet floats; the total sum of squares comes from the per-unit ones (within + between),
+    so a single pass over the ratings computes squares.
+    """
+    data = np.ascontiguousarray(data)  # free for grids from Ratings.from_frames
     present = ~np.isnan(data)
-    present &= present.sum(axis=0) >= 2  # a unit rated once has nothing to agree with
-    m_u = present.sum(axis=0)
-    n_values = m_u.sum(axis=0)
+    counts = present.sum(axis=0, dtype=np.int8 if data.shape[0] < 128 else np.int64)
+    pairable = counts >= 2  # a unit rated once has nothing to agree with
+    present &= pairable
+    m_u = np.where(pairable, counts, 0).astype(float)
+    n_values = m_u.sum()
     values = np.where(present, data, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        unit_mean = values.sum(axis=0) / np.maximum(m_u, 1)
-        within = (np.where(present, values - unit_mean, 0.0) ** 2).sum(axis=0)
-        grand = values.sum(axis=(0, 1)) / n_values
-        total = (np.where(present, values - grand, 0.0) ** 2).sum(axis=(0, 1))
+        unit_mean = values.sum(axis=0) / np.maximum(m_u, 1.0)
+        deviations = np.subtract(values, unit_mean, out=values)
+        np.multiply(deviations, present, out=deviations)
+        within = np.square(deviations, out=deviations).sum(axis=0)
+        grand = (unit_mean * m_u).sum() / n_values
+        total = (within + np.square(unit_mean - grand) * m_u).sum()
         # sum over ordered pairs i != j of (v_i - v_j)^2 is 2 m sum (v_i - mean)^2
-        observed = (2.0 * m_u * within / np.maximum(m_u - 1, 1)).sum(axis=0)
+        observed = (2.0 * m_u * within / np.maximum(m_u - 1.0, 1.0)).sum()
         expected = 2.0 * n_values * total / (n_values - 1)
-        return np.where(expected > 0, 1.0 - observed / expected, np.nan)
+        return float(1.0 - observed / expected) if expected > 0 else math.nan

@@ -16,10 +16,9 @@ from honeybee_core.stats.common import (
     _as_float_2d,
     _check_confidence,
     _check_method,
-    _columnwise_r,
     _num,
 )
-from honeybee_core.stats.ranks import average_ranks
+from honeybee_core.stats.ranks import _ranks_1d
 
 _SYMBOL = {"spearman": "Spearman rho", "pearson": "Pearson r"}
 
@@ -74,12 +73,21 @@ def _p_values(r: np.ndarray, n: np.ndarray | int, method: str) -> np.ndarray:
         return 2.0 * special.stdtr(dof, -np.abs(t))
 
 
-def _estimates(x: np.ndarray, y: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """(r, p) for each column of complete, non-constant (n, k) arrays."""
+def _estimate(x: np.ndarray, y: np.ndarray, method: str) -> float:
+    """r of complete, non-constant 1-D arrays."""
     if method == "spearman":
-        x, y = average_ranks(x), average_ranks(y)
-    r = _columnwise_r(x, y, axis=0)
-    return r, _p_values(r, x.shape[0], method)
+        x, y = _ranks_1d(x), _ranks_1d(y)
+    x = x - x.mean()
+    y = y - y.mean()
+    # einsum, not np.dot: BLAS threads for one dot product cost more than they save on a busy
+    # machine (28 ms instead of 0.1 ms for 500,000 pairs when other work holds the cores)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = _dot(x, y) / np.sqrt(_dot(x, x) * _dot(y, y))
+    return float(np.clip(r, -1.0, 1.0))
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.einsum("i,i->", a, b))
 
 
 def correlate_columns(
@@ -94,7 +102,8 @@ def correlate_columns(
 ) -> list[Correlation]:
     """Correlation of each column of x (n, k) with the same column of y; NaN pairs dropped.
 
-    Columns without missing values are computed together in one vectorised pass.
+    One column at a time (k is the four dimensions): a complete column is used in place, the
+    others copy only their complete pairs; p-values and Fisher CIs then come for all at once.
     """
     _check_method(method)
     _check_confidence(confidence)
@@ -103,33 +112,31 @@ def correlate_columns(
     x, y = _as_float_2d(x), _as_float_2d(y)
     if x.shape != y.shape:
         raise InputError(f"x has shape {x.shape} but y has {y.shape}; they must match.")
-    complete = ~(np.isnan(x) | np.isnan(y))
-    ns = complete.sum(axis=0)
-    status = [_status(x[complete[:, j], j], y[complete[:, j], j]) for j in range(x.shape[1])]
-    r = np.full(x.shape[1], np.nan)
-    p = np.full(x.shape[1], np.nan)
-    good = np.array([s == "ok" for s in status], dtype=bool)
-    dense = good & complete.all(axis=0)
-    if dense.any():
-        r[dense], p[dense] = _estimates(x[:, dense], y[:, dense], method)
-    for j in np.flatnonzero(good & ~dense):
-        keep = complete[:, j]
-        rj, pj = _estimates(x[keep, j : j + 1], y[keep, j : j + 1], method)
-        r[j], p[j] = rj[0], pj[0]
+    k = x.shape[1]
+    ns = np.zeros(k, dtype=np.int64)
+    r = np.full(k, np.nan)
+    low, high = np.full(k, np.nan), np.full(k, np.nan)
+    status = []
+    for j in range(k):
+        xj, yj = x[:, j], y[:, j]
+        keep = ~(np.isnan(xj) | np.isnan(yj))
+        if not keep.all():
+            xj, yj = xj[keep], yj[keep]
+        ns[j] = xj.size
+        status.append(_status(xj, yj))
+        if status[j] != "ok":
+            continue
+        r[j] = _estimate(xj, yj, method)
+        if ci == "bootstrap":
+            low[j], high[j] = _bootstrap_interval(xj, yj, method, n_boot, seed, confidence)
+    p = _p_values(r, ns, method)
     if ci == "fisher":
         low, high = fisher_ci(r, ns, method, confidence)
-    else:
-        low, high = np.full_like(r, np.nan), np.full_like(r, np.nan)
-        for j in np.flatnonzero(good):
-            keep = complete[:, j]
-            low[j], high[j] = _bootstrap_interval(
-                x[keep, j], y[keep, j], method, n_boot, seed, confidence
-            )
     return [
         _make_correlation(
             method, int(ns[j]), r[j], p[j], (low[j], high[j], ci, confidence), status[j]
         )
-        for j in range(x.shape[1])
+        for j in range(k)
     ]
 
 

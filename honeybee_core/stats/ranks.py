@@ -7,16 +7,31 @@ from numpy.typing import ArrayLike
 
 from honeybee_core.stats.common import _as_float_2d
 
+# Whole-number scores, and their means over up to 5 raters (halves, thirds, ... all k/60), are
+# counted directly; anything else is coded by np.unique, which sorts.
+_SCALES = (1, 2, 6, 12, 60)
+_PROBE = 256  # values checked first, so continuous data is turned away after a glance
+
 
 def _value_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
     """Integer codes ordered like the values (equal values share one), and the number of codes.
 
-    Integer scores (the usual 0-100) are their own codes, which skips the sort inside np.unique;
-    gaps between codes are harmless to the counting in `_ranks_from_codes`.
+    Scores on a grid of 1/scale are coded as value * scale, which skips the sort inside
+    np.unique. Since code / scale gives back every value exactly, the codes are ordered and
+    distinct exactly like the values; gaps between codes are harmless to the counting in
+    `_ranks_from_codes`.
     """
     low, high = values.min(), values.max()
-    if high - low <= 4 * values.size + 100 and np.array_equal(values, np.round(values)):
-        return (values - low).astype(np.int64), int(high - low) + 1
+    for scale in _SCALES:
+        if (high - low) * scale > 4 * values.size + 100:
+            break
+        head = values[:_PROBE]
+        if not np.array_equal(np.round(head * scale) / scale, head):
+            continue
+        scaled = np.round(values * scale)
+        if np.array_equal(scaled / scale, values):
+            first = np.round(low * scale)
+            return (scaled - first).astype(np.int64), int(np.round(high * scale) - first) + 1
     codes = np.unique(values, return_inverse=True)[1].ravel()
     return codes, int(codes.max()) + 1
 
@@ -36,13 +51,20 @@ def _ranks_from_codes(codes: np.ndarray, n_codes: int, idx: np.ndarray) -> np.nd
     return np.take_along_axis(mean_rank, code, axis=1)
 
 
+def _ranks_1d(values: np.ndarray) -> np.ndarray:
+    """`_ranks_from_codes` for one row holding every value: no index array to gather through."""
+    codes, n_codes = _value_codes(values)
+    counts = np.bincount(codes, minlength=n_codes)
+    mean_rank = np.cumsum(counts) - (counts - 1) / 2.0
+    return mean_rank[codes]
+
+
 def average_ranks(values: ArrayLike) -> np.ndarray:
     """Ranks of each column, ties given their average rank: equal to scipy.stats.rankdata."""
     values = _as_float_2d(values)
     ranks = np.empty(values.shape)
     if values.shape[0] == 0:
         return ranks
-    identity = np.arange(values.shape[0])[None, :]
     for j in range(values.shape[1]):
-        ranks[:, j] = _ranks_from_codes(*_value_codes(values[:, j]), identity)[0]
+        ranks[:, j] = _ranks_1d(values[:, j])
     return ranks
