@@ -22,16 +22,12 @@ def krippendorff_alpha_interval(reliability_data: ArrayLike) -> float | None:
     data = np.asarray(reliability_data, dtype=float)
     if data.ndim != 2:
         raise InputError(f"Reliability data must be raters x units (2-D), not {data.ndim}-D.")
-    return _num(_alpha_2d(data))
+    return _num(_alpha_2d(data)[0])
 
 
-def _alpha_interval(data: np.ndarray) -> np.ndarray:
-    """Alpha for each slice data[:, :, k] of a raters x units x k array; NaN where undefined."""
-    return np.array([_alpha_2d(data[:, :, d]) for d in range(data.shape[2])])
-
-
-def _alpha_2d(data: np.ndarray) -> float:
-    """Alpha of one raters x units matrix, NaN where undefined.
+def _alpha_2d(data: np.ndarray) -> tuple[float, int, int]:
+    """Alpha of one raters x units matrix (NaN where undefined), the number of units rated at
+    least twice and the number of ratings they hold.
 
     Each dimension on its own keeps the temporaries small (they are reused instead of mapped
     fresh, which at scale cost more than the arithmetic); counts stay small integers until
@@ -56,4 +52,5 @@ def _alpha_2d(data: np.ndarray) -> float:
         # sum over ordered pairs i != j of (v_i - v_j)^2 is 2 m sum (v_i - mean)^2
         observed = (2.0 * m_u * within / np.maximum(m_u - 1.0, 1.0)).sum()
         expected = 2.0 * n_values * total / (n_values - 1)
-        return float(1.0 - observed / expected) if expected > 0 else math.nan
+        alpha = float(1.0 - observed / expected) if expected > 0 else math.nan
+    return alpha, int(pairable.sum()), int(n_values)

@@ -28,10 +28,12 @@ def _value_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
         head = values[:_PROBE]
         if not np.array_equal(np.round(head * scale) / scale, head):
             continue
-        scaled = np.round(values * scale)
-        if np.array_equal(scaled / scale, values):
-            first = np.round(low * scale)
-            return (scaled - first).astype(np.int64), int(np.round(high * scale) - first) + 1
+        scaled = np.multiply(values, scale)
+        np.rint(scaled, out=scaled)
+        if np.array_equal(scaled / scale if scale > 1 else scaled, values):
+            first = np.rint(low * scale)
+            scaled -= first
+            return scaled.astype(np.intp), int(np.rint(high * scale) - first) + 1
     codes = np.unique(values, return_inverse=True)[1].ravel()
     return codes, int(codes.max()) + 1
 

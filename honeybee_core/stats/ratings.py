@@ -142,7 +142,9 @@ def _grid(
     """
     n_raters, item_ids = shape
     n_items = len(item_ids)
-    flat = rater.astype(np.int64) * n_items + item
+    flat = rater.astype(np.int64)  # in place from here: at a million rows each copy counts
+    flat *= n_items
+    flat += item
     if flat.size and (counts := np.bincount(flat)).max() > 1:
         twice = item_ids[int(np.argmax(counts)) % n_items]
         raise InputError(

@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 from honeybee_core.rules import DIMENSIONS
-from honeybee_core.stats.alpha import _alpha_interval
+from honeybee_core.stats.alpha import _alpha_2d
 from honeybee_core.stats.common import _MIN_PAIRS, METHODS, _num, _plain
 from honeybee_core.stats.correlation import Correlation, correlate, correlate_columns
 from honeybee_core.stats.ratings import Ratings
@@ -64,14 +64,13 @@ def verifier_vs_verifier(ratings: Ratings) -> list[dict[str, Any]]:
 
 def inter_expert_alpha(ratings: Ratings) -> list[dict[str, Any]]:
     """Krippendorff's alpha (interval) among reviewers, per dimension."""
-    alphas = _alpha_interval(ratings.expert)
-    rated = (~np.isnan(ratings.expert)).sum(axis=0)  # (items, dims)
     rows = []
     for d, dim in enumerate(DIMENSIONS):
-        value, pairable = _num(alphas[d]), rated[:, d] >= 2
+        alpha, n_items, n_ratings = _alpha_2d(ratings.expert[:, :, d])
+        value = _num(alpha)
         if value is not None:
             status, message = "ok", f"Krippendorff's alpha (interval) = {value:.2f}."
-        elif not pairable.any():
+        elif not n_items:
             status, message = "not_enough_data", "No item was rated by two reviewers yet."
         else:
             status, message = "constant_input", "All rated items got the same score; alpha is 0/0."
@@ -79,8 +78,8 @@ def inter_expert_alpha(ratings: Ratings) -> list[dict[str, Any]]:
             {
                 "dimension": dim,
                 "alpha": value,
-                "n_items": int(pairable.sum()),
-                "n_ratings": int(rated[pairable, d].sum()),
+                "n_items": n_items,
+                "n_ratings": n_ratings,
                 "status": status,
                 "message": message,
             }
