@@ -96,6 +96,32 @@ def test_average_ranks_equal_rankdata(values: list[float]) -> None:
     np.testing.assert_array_equal(ag.average_ranks(values)[:, 0], stats.rankdata(values))
 
 
+def item_means(seed: int, raters: int, n: int = 3000) -> np.ndarray:
+    """Means of whole-number scores over 1..raters raters: halves, thirds, ... (k/60 at most)."""
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, raters + 1, n)
+    return rng.integers(0, 101 * counts) / counts
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        item_means(3, 2),
+        item_means(4, 3),
+        item_means(5, 5),
+        item_means(6, 5)[:40],  # too few values to count 0-100 in 1/60 steps: np.unique path
+        np.append(item_means(7, 3), 1 / 3 + 1e-12),  # one value just off the grid
+        np.append(item_means(8, 2), 0.1),  # 0.1 on no 1/60 grid: np.unique path
+    ],
+)
+def test_ranks_of_means_over_raters_equal_rankdata(values: np.ndarray) -> None:
+    np.testing.assert_array_equal(ag.average_ranks(values)[:, 0], stats.rankdata(values))
+    idx = np.random.default_rng(0).integers(0, values.size, (5, values.size))
+    resampled = ag.resampled_correlations(values, values[::-1].copy(), idx, "spearman")
+    expected = [stats.spearmanr(values[i], values[::-1][i]).statistic for i in idx]
+    np.testing.assert_allclose(resampled, expected, atol=TOL)
+
+
 def test_fisher_ci_uses_bonett_wright_for_spearman_and_1_over_sqrt_n_minus_3_for_pearson() -> None:
     z = stats.norm.ppf(0.975)
     for method, se in (
