@@ -21,7 +21,7 @@ class Ratings:
     LLM verifier v. blind[r, i] is 1.0 (rated blind), 0.0 (saw the verifier) or NaN (unknown).
     Dense matrices suit a handful of reviewers/verifiers (the MatSci-Instruct setting).
     `from_frames` stores each grid dimension-major (one contiguous run of items per dimension
-    and rater) and gives items as the pandas Index of ids, converted only when read.
+    and rater) and keeps items as the pandas Index of ids, not copied into Python objects.
     """
 
     items: np.ndarray | pd.Index
