@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 
 from honeybee_core.errors import InputError
 
+# The verifier's four score dimensions, in the column order of every score matrix.
 DIMENSIONS: tuple[str, ...] = ("accuracy", "relevance", "completeness", "reasonableness")
 
 _CLAUSE = re.compile(r"^\s*([a-z_]+)\s*(>=|>)\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*$", re.IGNORECASE)
@@ -107,6 +108,7 @@ def _sql_columns(columns: Mapping[str, str] | Sequence[str]) -> dict[str, str]:
 
 
 def score_matrix(scores: ArrayLike) -> np.ndarray:
+    """Scores as an (n, 4) float matrix in DIMENSIONS order (InputError for any other shape)."""
     matrix = np.asarray(scores, dtype=float)
     if matrix.size == 0:
         return matrix.reshape(0, len(DIMENSIONS))
