@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from honeybee_core import agreement, memo
+from honeybee_core import memo
+from honeybee_core import stats as agreement
 from honeybee_core.store import Repository
 
 

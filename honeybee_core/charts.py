@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from honeybee_core.agreement import PAPER_RANGE
+from honeybee_core.stats import PAPER_RANGE
 
 NOT_ENOUGH_DATA = "not enough data"
 _SCORE_RANGE = (-3.0, 103.0)  # 0-100 plus room for jitter

@@ -17,10 +17,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from honeybee_core.agreement import DIMENSIONS, parse_rule
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError
+from honeybee_core.rules import DIMENSIONS, parse_rule
 from honeybee_core.store import Repository
 
 

@@ -20,12 +20,12 @@ import pandas as pd
 import pyarrow as pa
 
 from honeybee_core import memo
-from honeybee_core.agreement import FilterRule, parse_rule
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import get_settings
 from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.limits import MAX_COMMENT  # typed and imported comments share it
+from honeybee_core.rules import FilterRule, parse_rule
 from honeybee_core.store import Repository
 
 N_STRATA = 10

@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from honeybee_core import agreement as ag
 from honeybee_core import charts
+from honeybee_core import stats as ag
 
 
 @pytest.fixture

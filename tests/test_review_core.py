@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from honeybee_core import auth, explore, review
-from honeybee_core.agreement import parse_rule
 from honeybee_core.domain import ExploreQuery
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
 from honeybee_core.markup import safe_markdown
 from honeybee_core.review import ItemWhere, Rating
+from honeybee_core.rules import parse_rule
 from honeybee_core.store import Repository, open_database
 from tests.conftest import run_cli
 from tests.review_seed import add_user, items_frame, seed

@@ -5,8 +5,8 @@ import json
 import streamlit as st
 
 from honeybee_core import audit, charts, review
-from honeybee_core.agreement import DIMENSIONS
 from honeybee_core.config import get_settings
+from honeybee_core.stats import DIMENSIONS
 from views.common import attempt, current_actor, repo
 
 store = repo()
