@@ -199,8 +199,50 @@ def _m002_review(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE expert_ratings ALTER COLUMN reasonableness DROP NOT NULL")
 
 
+def _m003_identity(con: duckdb.DuckDBPyConnection) -> None:
+    # People sign in by password, by name (local use) or by single sign-on (email / subject);
+    # a deactivated person keeps their name (ratings stay attributed) but cannot sign in.
+    con.execute("ALTER TABLE annotators ADD COLUMN email VARCHAR")
+    con.execute("ALTER TABLE annotators ADD COLUMN sso_subject VARCHAR")
+    con.execute("ALTER TABLE annotators ADD COLUMN active BOOLEAN DEFAULT TRUE")
+    con.execute("UPDATE annotators SET active = TRUE")
+    con.execute(
+        """
+        -- a browser session: the cookie carries a random token, only its sha256 is stored; the
+        -- one-time handoff code lets the server set that cookie without the page seeing it
+        CREATE TABLE sessions (
+            id VARCHAR PRIMARY KEY,
+            person VARCHAR NOT NULL,
+            auth_mode VARCHAR NOT NULL,      -- none | password | oidc
+            token_hash VARCHAR,
+            handoff_hash VARCHAR,
+            handoff_expires_at TIMESTAMP,
+            created_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        );
+        -- failed password sign-ins, per name and per address, for the growing delay
+        CREATE TABLE sign_in_failures (
+            scope VARCHAR NOT NULL,          -- name | address
+            key VARCHAR NOT NULL,
+            failed_at TIMESTAMP NOT NULL
+        );
+        -- who changed which person, how and when (never a password or a hash)
+        CREATE SEQUENCE people_audit_seq;
+        CREATE TABLE people_audit (
+            id BIGINT PRIMARY KEY DEFAULT nextval('people_audit_seq'),
+            changed_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL,
+            person VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,         -- add | role | reset_password | deactivate | ...
+            detail VARCHAR
+        );
+        """
+    )
+
+
 # Append only: a migration that has shipped is never edited, a change is a new function.
-MIGRATIONS: list[Migration] = [_m001_initial, _m002_review]
+MIGRATIONS: list[Migration] = [_m001_initial, _m002_review, _m003_identity]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
