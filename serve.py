@@ -7,6 +7,6 @@ works, with a sign-in that lasts only as long as the browser tab.
 
 import streamlit as st
 
-from honeybee_core.web_routes import routes
+from honeybee_core.web_routes import mount
 
-app = st.App("app.py", routes=routes())
+app = st.App("app.py", routes=mount())

@@ -113,9 +113,14 @@ async def _signout(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    """The routes for st.App(routes=...); building them marks this process as serving them."""
-    _mounted.set()
+    """The three routes, under Streamlit's base path."""
     base = base_path()
     return [Route(base + SESSION_PATH, _session, methods=["GET"]),
             Route(base + SSO_PATH, _sso, methods=["GET"]),
             Route(base + SIGNOUT_PATH, _signout, methods=["GET"])]
+
+
+def mount() -> list[Route]:
+    """The routes for st.App(routes=...), marking this process as serving them."""
+    _mounted.set()
+    return routes()
