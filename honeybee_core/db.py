@@ -217,6 +217,7 @@ def _m003_identity(con: duckdb.DuckDBPyConnection) -> None:
             token_hash VARCHAR,
             handoff_hash VARCHAR,
             handoff_expires_at TIMESTAMP,
+            handoff_browser VARCHAR,         -- the browser the code was made for (see sessions)
             created_at TIMESTAMP NOT NULL,
             expires_at TIMESTAMP NOT NULL,
             revoked_at TIMESTAMP

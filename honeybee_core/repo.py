@@ -922,23 +922,27 @@ class Repository:
 
     def insert_session(self, cur: Any, row: dict[str, Any]) -> None:
         cols = ["id", "person", "auth_mode", "token_hash", "handoff_hash", "handoff_expires_at",
-                "created_at", "expires_at"]
+                "handoff_browser", "created_at", "expires_at"]
         cur.execute(
             "INSERT INTO sessions (" + ", ".join(cols) + ") VALUES ("
             + ", ".join("?" for _ in cols) + ")", [row.get(c) for c in cols]).fetchall()
 
-    def session_for_handoff(self, cur: Any, handoff_hash: str, now: Any) -> str | None:
-        """The id of the unrevoked session whose handoff code this is, while the code is fresh."""
+    def session_for_handoff(self, cur: Any, handoff_hash: str, now: Any,
+                            browser: str | None) -> str | None:
+        """The id of the unrevoked session whose handoff code this is, while the code is fresh
+        and presented by the browser it was made for (when that was known)."""
         found = cur.execute(
             "SELECT id FROM sessions WHERE handoff_hash = ? AND handoff_expires_at > ?"
-            " AND expires_at > ? AND revoked_at IS NULL", [handoff_hash, now, now]).fetchall()
+            " AND expires_at > ? AND revoked_at IS NULL"
+            " AND (handoff_browser IS NULL OR handoff_browser = ?)",
+            [handoff_hash, now, now, browser]).fetchall()
         return found[0][0] if found else None
 
     def set_session_token(self, cur: Any, session_id: str, token_hash: str) -> None:
         """Store the token's hash and burn the handoff code (it works once)."""
         cur.execute(
-            "UPDATE sessions SET token_hash = ?, handoff_hash = NULL, handoff_expires_at = NULL"
-            " WHERE id = ?", [token_hash, session_id]).fetchall()
+            "UPDATE sessions SET token_hash = ?, handoff_hash = NULL, handoff_expires_at = NULL,"
+            " handoff_browser = NULL WHERE id = ?", [token_hash, session_id]).fetchall()
 
     def session_by_token(self, token_hash: str) -> dict[str, Any] | None:
         found = self.db.cursor().execute(

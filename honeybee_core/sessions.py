@@ -4,8 +4,10 @@ database, an expiry (HONEYBEE_SESSION_HOURS) and revocation on sign-out.
 Streamlit pages cannot set cookies, so signing in is two steps: the page checks the credentials
 and `start`s a session, which yields a one-time handoff code (valid HANDOFF seconds); the browser
 takes the code to the server's /hb/session route, which `redeem`s it for the token and sets the
-cookie. The token itself is never shown to a page script or stored in plain text. Every page run
-`resume`s the cookie's token: expired, revoked or deactivated means signed out.
+cookie. The token itself is never shown to a page script or stored in plain text. The code is
+bound to the browser that signed in (a digest of Streamlit's XSRF cookie token, which the page
+and the route both see), so a code lured into someone else's browser signs no one in there.
+Every page run `resume`s the cookie's token: expired, revoked or deactivated means signed out.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ def _digest(secret: str) -> str:
 
 
 def start(repo: Repository, actor: Actor, mode: str, lifetime: timedelta,
-          now: datetime | None = None) -> str:
-    """Open a session for actor (already signed in) and return its one-time handoff code."""
+          now: datetime | None = None, browser: str | None = None) -> str:
+    """Open a session for actor (already signed in) and return its one-time handoff code, to be
+    redeemed by the same browser (when `browser` names it)."""
     now = now or utcnow()
     code = secrets.token_urlsafe(32)
     with repo.db.transaction() as cur:
@@ -36,18 +39,21 @@ def start(repo: Repository, actor: Actor, mode: str, lifetime: timedelta,
         repo.insert_session(cur, {
             "id": secrets.token_hex(16), "person": actor.name, "auth_mode": mode,
             "handoff_hash": _digest(code), "handoff_expires_at": now + HANDOFF,
+            "handoff_browser": browser,
             "created_at": now, "expires_at": now + lifetime,
         })
     return code
 
 
-def redeem(repo: Repository, code: str, now: datetime | None = None) -> str | None:
-    """The session token for a fresh handoff code (the code then stops working), or None."""
+def redeem(repo: Repository, code: str, now: datetime | None = None,
+           browser: str | None = None) -> str | None:
+    """The session token for a fresh handoff code presented by its browser (the code then stops
+    working), or None."""
     if not code:
         return None
     now = now or utcnow()
     with repo.db.transaction() as cur:
-        session_id = repo.session_for_handoff(cur, _digest(code), now)
+        session_id = repo.session_for_handoff(cur, _digest(code), now, browser)
         if session_id is None:
             return None
         token = secrets.token_urlsafe(32)

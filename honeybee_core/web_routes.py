@@ -10,6 +10,7 @@ They share the app process's one database connection (`app_repository`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from honeybee_core.db import open_database
 from honeybee_core.repo import Repository
 
 NEXT_COOKIE = "hb_next"
+XSRF_COOKIE = "_streamlit_xsrf"  # Streamlit's own, readable by page scripts and routes alike
 SESSION_PATH, SSO_PATH, SIGNOUT_PATH = "/hb/session", "/hb/sso", "/hb/signout"
 _SAFE_NEXT = re.compile(r"^/(?![/\\])[\w\-./%]{0,300}$")
 _repos: dict[str, Repository] = {}
@@ -38,6 +40,15 @@ def app_repository(path: str) -> Repository:
         if path not in _repos:
             _repos[path] = Repository(open_database(path))
         return _repos[path]
+
+
+def browser_id(xsrf_cookie: str | None) -> str | None:
+    """A digest naming the browser by Streamlit's XSRF token (stable while the browser keeps the
+    cookie; the cookie's text changes, its token does not); None when there is none."""
+    from streamlit.web.server.starlette.starlette_app_utils import decode_xsrf_token_string
+
+    token, _ = decode_xsrf_token_string(xsrf_cookie or "")
+    return hashlib.sha256(token).hexdigest() if token else None
 
 
 def mounted() -> bool:
@@ -82,7 +93,8 @@ async def _session(request: Request) -> Response:
     settings = get_settings()
     target = safe_next(request.query_params.get("next") or request.cookies.get(NEXT_COOKIE))
     repo = app_repository(str(settings.db))
-    token = await run_in_threadpool(sessions.redeem, repo, request.query_params.get("code", ""))
+    token = await run_in_threadpool(sessions.redeem, repo, request.query_params.get("code", ""),
+                                    None, browser_id(request.cookies.get(XSRF_COOKIE)))
     response = RedirectResponse(target, status_code=303)
     if token:
         response.set_cookie(sessions.COOKIE, token, max_age=int(settings.session_hours * 3600),

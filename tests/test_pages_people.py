@@ -113,3 +113,11 @@ def test_sign_out_ends_the_session(app_db):
     at.button(key="hb_sign_out").click().run()
     assert not at.exception and at.text_input(key="hb_password")
     assert with_repo(app_db, lambda r: sessions.resume(r, token)) is None
+
+
+def test_single_sign_on_without_secrets_says_what_to_add(app_db, monkeypatch):
+    monkeypatch.setenv("HONEYBEE_AUTH", "oidc")
+    get_settings.cache_clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "needs a [auth] section in .streamlit/secrets.toml" in at.error[0].value

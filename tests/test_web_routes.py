@@ -62,3 +62,19 @@ def test_sign_out_revokes_the_session_and_drops_the_cookie(client):
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert 'hb_session=""' in response.headers["set-cookie"]
     assert sessions.resume(repo, token) is None
+
+
+def test_a_code_works_only_in_the_browser_that_signed_in(client):
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    http, repo = client
+    mine, theirs = b"m" * 32, b"t" * 32
+    browser = web_routes.browser_id(generate_xsrf_token_string(mine, 1))
+    code = sessions.start(repo, get_user(repo, "erin"), "password", timedelta(hours=2),
+                          browser=browser)
+    http.cookies.set(web_routes.XSRF_COOKIE, generate_xsrf_token_string(theirs, 1))
+    lured = http.get(web_routes.session_url(code, "/"))  # someone else's browser
+    assert "hb_session=" not in lured.headers.get("set-cookie", "")
+    # the same browser, its XSRF cookie re-masked since (as Streamlit does on every page load)
+    http.cookies.set(web_routes.XSRF_COOKIE, generate_xsrf_token_string(mine, 1))
+    assert "hb_session=" in http.get(web_routes.session_url(code, "/")).headers["set-cookie"]

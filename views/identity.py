@@ -52,9 +52,12 @@ def go(url: str, note: str = "Signing you in…") -> None:
 def establish(repo: Repository, actor: Actor, next_path: str | None) -> None:
     """Start a session for actor, carried by the cookie (or this tab), and show next_path (None:
     the page remembered when single sign-on began)."""
-    code = sessions.start(repo, actor, get_settings().auth, lifetime())
     if web_routes.mounted():
+        xsrf = st.context.cookies.get(web_routes.XSRF_COOKIE)
+        browser = web_routes.browser_id(xsrf if isinstance(xsrf, str) else None)
+        code = sessions.start(repo, actor, get_settings().auth, lifetime(), browser=browser)
         go(web_routes.session_url(code, next_path))
+    code = sessions.start(repo, actor, get_settings().auth, lifetime())
     st.session_state[TOKEN_KEY] = sessions.redeem(repo, code)
     st.rerun()
 

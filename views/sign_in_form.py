@@ -11,8 +11,23 @@ from views import identity
 from views.common import attempt, repo
 
 
+def _sso_configured(provider: str | None) -> bool:
+    from streamlit.auth_util import get_secrets_auth_section
+
+    section = get_secrets_auth_section()
+    if section and (provider is None or provider in section):
+        return True
+    where = f"[auth.{provider}]" if provider else "[auth]"
+    st.error(f"HONEYBEE_AUTH=oidc needs a {where} section in .streamlit/secrets.toml "
+             "(redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url); "
+             "the README shows one for Keycloak, Entra and Google.")
+    return False
+
+
 def _single_sign_on(next_path: str) -> None:
     settings = get_settings()
+    if not _sso_configured(settings.oidc_provider):
+        return
     error = st.session_state.pop("hb_sso_error", None)
     if error:
         st.error(error)
