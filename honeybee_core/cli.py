@@ -496,8 +496,8 @@ def users_add(
 def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List people with their roles and state (never their password hashes)."""
     users = auth.list_users(open_repo(db))
-    rows = [{"name": r.name, "role": r.role, "email": r.email, "active": bool(r.active),
-             "has_password": bool(r.has_password), "ratings": int(r.ratings)}
+    rows = [{"name": r.name, "role": r.role, "has_password": bool(r.has_password),
+             "email": r.email, "active": bool(r.active), "ratings": int(r.ratings)}
             for r in users.itertuples()]
     emit({"users": rows}, as_json, "\n".join(
         f"{r['name']}\t{r['role']}" + ("" if r["active"] else "\tdeactivated")
