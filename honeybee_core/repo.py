@@ -945,10 +945,12 @@ class Repository:
             " handoff_browser = NULL WHERE id = ?", [token_hash, session_id]).fetchall()
 
     def session_by_token(self, token_hash: str) -> dict[str, Any] | None:
+        """The session with this token hash and its person's role and state, in one query."""
         found = self.db.cursor().execute(
-            "SELECT id, person, auth_mode, expires_at, revoked_at FROM sessions"
-            " WHERE token_hash = ?", [token_hash]).fetchall()
-        keys = ("id", "person", "auth_mode", "expires_at", "revoked_at")
+            "SELECT s.id, s.person, s.auth_mode, s.expires_at, s.revoked_at, a.role,"
+            " coalesce(a.active, FALSE) FROM sessions s LEFT JOIN annotators a"
+            " ON a.name = s.person WHERE s.token_hash = ?", [token_hash]).fetchall()
+        keys = ("id", "person", "auth_mode", "expires_at", "revoked_at", "role", "active")
         return dict(zip(keys, found[0], strict=True)) if found else None
 
     def revoke_session(self, cur: Any, token_hash: str, now: Any) -> int:

@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from honeybee_core.auth import Actor, lookup, utcnow
+from honeybee_core.auth import Actor, utcnow
 from honeybee_core.repo import Repository
 
 COOKIE = "hb_session"
@@ -69,7 +69,7 @@ def resume(repo: Repository, token: str | None, now: datetime | None = None) -> 
     row = repo.session_by_token(_digest(token))
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= (now or utcnow()):
         return None
-    return lookup(repo, row["person"])
+    return Actor(row["person"], row["role"], repo) if row["active"] and row["role"] else None
 
 
 def seconds_left(repo: Repository, token: str | None, now: datetime | None = None) -> float:
