@@ -296,3 +296,25 @@ def test_cli_manages_people_with_an_audit(db_path):
     changes = json.loads(cli("audit", "--person", "cora", "--json")[1])["changes"]
     assert [c["action"] for c in changes] == ["deactivate", "reset_password", "role", "add"]
     assert {c["actor"] for c in changes} == {"cli"}
+
+
+def test_the_sql_migration_file_matches_the_migration_function(tmp_path):
+    # store/migrations/0003_identity.sql is the same migration for the store/ package layout
+    import duckdb
+
+    from honeybee_core import db
+    from tests.conftest import ROOT
+
+    def schema(con) -> list[tuple]:
+        return con.execute("SELECT table_name, column_name, data_type FROM"
+                           " information_schema.columns ORDER BY ALL").fetchall()
+
+    by_function = db.open_database(tmp_path / "f.duckdb")
+    by_file = duckdb.connect(str(tmp_path / "s.duckdb"))
+    db._m001_initial(by_file)
+    db._m002_review(by_file)
+    by_file.execute((ROOT / "honeybee_core/store/migrations/0003_identity.sql").read_text())
+    expected = [row for row in schema(by_function.cursor()) if row[0] != "_migrations"]
+    assert schema(by_file) == expected
+    by_function.close()
+    by_file.close()
