@@ -16,7 +16,7 @@ install: $(STAMP)
 
 run: install
 	$(VENV)/bin/honeybee init --demo
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true \
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
 test: install

@@ -17,5 +17,6 @@ pages = [
     PageSpec("views/train.py", "Train", "🏋️", "curator"),
     PageSpec("views/evaluate.py", "Evaluate", "🎯", "reviewer"),
     PageSpec("views/data.py", "Data", "📦", "curator"),
+    PageSpec("views/people.py", "People", "👥", "admin"),
 ]
 navigation(pages).run()

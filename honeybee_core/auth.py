@@ -2,23 +2,32 @@
 
 Every core write takes an `Actor` and calls `require(actor, action)` first, so no page or CLI path
 can write around the check. Roles are ordered: reviewer < curator < admin; each action names the
-least role allowed to do it. Passwords are hashed with argon2id; a plaintext never reaches the
-database. With HONEYBEE_AUTH=none (local use) anyone picks or types a name: a new name becomes a
-reviewer and an existing name keeps its role.
+least role allowed to do it. `require` reads the role from the database at the moment of the
+check: an Actor is only a name plus the repository it was looked up in, and the role it carries
+is for display. A hand-built Actor (no repository) is refused, a demoted or deactivated person is
+refused at once. Passwords are hashed with argon2id; a plaintext never reaches the database.
+
+Signing in lives in `signin` (local names, passwords with throttling, single sign-on), managing
+people in `people`, browser sessions in `sessions`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
-from honeybee_core.store import Repository
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from honeybee_core.store import Repository
 
 ROLES: tuple[str, ...] = ("reviewer", "curator", "admin")
 # action -> least role allowed; other modules call require(actor, "launch_run") and friends
@@ -36,29 +45,40 @@ _WHAT = {
     "rate": "rate items", "decide": "approve or reject items",
     "bulk_decide": "approve or reject items by rule", "import_data": "import data",
     "snapshot": "make snapshots", "launch_job": "launch generation or verification jobs",
-    "launch_run": "launch training or evaluation runs", "manage_users": "manage users",
+    "launch_run": "launch training or evaluation runs", "manage_users": "manage people",
 }
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[\w][\w .@+-]{0,63}$")
+RESERVED_NAMES = frozenset({"cli", "system", "sso"})  # names the audit uses for tools
 _hasher = PasswordHasher()
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The person (or tool) doing something: a name and one of ROLES."""
+    """The person (or tool) doing something: a name, the role last read, and where it was read.
+
+    `repo` is the repository the person was looked up in; `require` re-reads the role there.
+    """
 
     name: str
     role: str
+    repo: Repository | None = field(default=None, compare=False, repr=False)
 
     def can(self, action: str) -> bool:
-        """Whether this actor's role allows action (an unknown action is a programming error)."""
+        """Whether the role last read allows action (for showing or hiding; `require` decides)."""
         if action not in ACTIONS:
             raise ValueError(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}.")
         return role_at_least(self.role, ACTIONS[action])
 
 
-# The command line: whoever can open the database file can change it anyway.
+# The command line: whoever can open the database file can change it anyway. Only this very
+# object is trusted without a database lookup (an equal Actor built elsewhere is not).
 CLI_ACTOR = Actor("cli", "admin")
+
+
+def utcnow() -> datetime:
+    """Now in UTC, naive (as DuckDB TIMESTAMP columns store it)."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def role_at_least(role: str, least: str) -> bool:
@@ -66,27 +86,47 @@ def role_at_least(role: str, least: str) -> bool:
     return role in ROLES and ROLES.index(role) >= ROLES.index(least)
 
 
-def require(actor: Actor | None, action: str) -> Actor:
-    """Return actor if its role allows action, else raise PermissionDeniedError (one sentence)."""
+def require(actor: Actor | None, action: str, repo: Repository | None = None) -> Actor:
+    """The actor with the role the database holds now, if that role allows action; else
+    PermissionDeniedError (one sentence). The role the caller's Actor carries is ignored."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}.")
     if actor is None:
-        raise PermissionDeniedError(f"Sign in to {_WHAT.get(action, action)}.")
-    if not actor.can(action):
+        raise PermissionDeniedError(f"Sign in to {_WHAT[action]}.")
+    if actor is CLI_ACTOR:
+        return actor
+    store = repo if repo is not None else actor.repo
+    if store is None:
         raise PermissionDeniedError(
-            f"{actor.name} is a {actor.role} and cannot {_WHAT[action]}; this needs the "
-            f"{ACTIONS[action]} role (an admin grants it with `honeybee users add "
-            f"{actor.name} --role {ACTIONS[action]}`)."
+            f"{actor.name!r} was not looked up in the database, so their role is unknown; sign "
+            "in, or get the person with auth.lookup(repo, name) before calling the core."
         )
-    return actor
+    current = store.person(actor.name)
+    if current is None or not current["active"]:
+        raise PermissionDeniedError(
+            f"{actor.name} has no active account here and cannot {_WHAT[action]}; an admin "
+            "adds or reactivates people on the People page (or `honeybee users add`)."
+        )
+    role = current["role"]
+    if not role_at_least(role, ACTIONS[action]):
+        raise PermissionDeniedError(
+            f"{actor.name} is a {role} and cannot {_WHAT[action]}; this needs the "
+            f"{ACTIONS[action]} role (an admin grants it on the People page or with "
+            f"`honeybee users role {actor.name!r} {ACTIONS[action]}`)."
+        )
+    return Actor(actor.name, role, store)
 
 
 def check_name(name: str) -> str:
-    """A clean user name, or InputError saying what is allowed."""
+    """A clean person name, or InputError saying what is allowed."""
     name = (name or "").strip()
     if not _NAME.match(name):
         raise InputError(
             f"User name {name!r} is not allowed; use 1-64 letters, digits, spaces or . @ + - _ "
             "starting with a letter or digit."
         )
+    if name.lower() in RESERVED_NAMES:
+        raise InputError(f"User name {name!r} is reserved for tools; choose another name.")
     return name
 
 
@@ -119,67 +159,40 @@ def _dummy_hash() -> str:
     return _hasher.hash("not a real password")
 
 
-def add_user(
-    repo: Repository, actor: Actor, name: str, role: str, password: str | None = None
-) -> bool:
-    """Create the user, or set an existing user's role (and password if given); True if created."""
-    require(actor, "manage_users")
-    name, role = check_name(name), check_role(role)
-    password_hash = hash_password(password) if password is not None else None
-    with repo.db.transaction() as cur:
-        return repo.upsert_annotator(cur, name, role, password_hash)
-
-
-def list_users(repo: Repository) -> pd.DataFrame:
-    """name, role, has_password, created_at of every user, by name (no hashes)."""
-    return repo.annotators()
-
-
 def lookup(repo: Repository, name: str) -> Actor | None:
-    """The user named name with the role the database holds now, or None."""
-    row = repo.annotator(name)
-    return Actor(row["name"], row["role"]) if row else None
-
-
-def sign_in_local(repo: Repository, name: str) -> Actor:
-    """HONEYBEE_AUTH=none: an existing name keeps its role; a new name becomes a reviewer,
-    except the first person on a database without an admin, who owns it (local use: the one
-    running `make run` can launch jobs and runs; `honeybee users add` changes roles)."""
-    name = check_name(name)
-    existing = lookup(repo, name)
-    if existing is not None:
-        return existing
-    users = repo.annotators()
-    role = "reviewer" if (users["role"] == "admin").any() else "admin"
-    with repo.db.transaction() as cur:
-        repo.ensure_annotators(cur, [name], role)
-    return lookup(repo, name) or Actor(name, role)
-
-
-def sign_in_password(repo: Repository, name: str, password: str) -> Actor:
-    """HONEYBEE_AUTH=password: the account if the password matches, else PermissionDeniedError."""
-    row = repo.annotator((name or "").strip())
-    if not verify_password(row["password_hash"] if row else None, password or ""):
-        # one message for both cases, so the form does not reveal which names exist
-        raise PermissionDeniedError(
-            "Unknown name or wrong password; try again, or ask an admin to run "
-            "`honeybee users add NAME --password-stdin`."
-        )
-    return Actor(row["name"], row["role"])
-
-
-def sign_in(repo: Repository, mode: str, name: str, password: str | None = None) -> Actor:
-    """Sign in under the configured HONEYBEE_AUTH mode ("none" or "password")."""
-    if mode == "none":
-        return sign_in_local(repo, name)
-    if mode == "password":
-        return sign_in_password(repo, name, password or "")
-    raise InputError(f"HONEYBEE_AUTH={mode!r} is unknown; use none or password.")
+    """The active person named name with the role the database holds now, or None."""
+    row = repo.person(name) if name else None
+    return Actor(row["name"], row["role"], repo) if row and row["active"] else None
 
 
 def get_user(repo: Repository, name: str) -> Actor:
-    """The user named name, or NotFoundError."""
+    """The active person named name, or NotFoundError."""
     actor = lookup(repo, name)
     if actor is None:
-        raise NotFoundError(f"No user named {name!r}; add one with `honeybee users add {name}`.")
+        raise NotFoundError(f"No active user named {name!r}; add one with `honeybee users add "
+                            f"{name!r}` or on the People page.")
     return actor
+
+
+# Kept here for callers that predate the split (pages, CLI, tests of other parts).
+def add_user(
+    repo: Repository, actor: Actor, name: str, role: str, password: str | None = None
+) -> bool:
+    """Create the person, or set an existing person's role (and password if given); True if
+    created. Recorded in the people audit."""
+    from honeybee_core import people  # people builds on this module
+
+    return people.add_or_update(repo, actor, name, role, password)
+
+
+def list_users(repo: Repository) -> pd.DataFrame:
+    """name, role, email, active, has_password, sso_linked, ratings, created_at (no hashes)."""
+    return repo.people()
+
+
+def sign_in(repo: Repository, mode: str, name: str, password: str | None = None,
+            address: str | None = None, now: Any = None) -> Actor:
+    """Sign in under HONEYBEE_AUTH mode "none" or "password" (see `signin`)."""
+    from honeybee_core import signin
+
+    return signin.sign_in(repo, mode, name, password, address=address, now=now)

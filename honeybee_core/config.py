@@ -34,9 +34,30 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "data" / "corpus",
         description="Materials-science passages for the offline demo and grounded generation.",
     )
-    auth: Literal["none", "password"] = Field(
+    auth: Literal["none", "password", "oidc"] = Field(
         "none",
-        description="none: pick or type a name; password: accounts from `honeybee users add`.",
+        description="none: pick or type a name; password: accounts from the People page or "
+        "`honeybee users add`; oidc: the institution's OpenID Connect provider (st.login).",
+    )
+    session_hours: float = Field(
+        12.0, gt=0, le=24 * 90,
+        description="How long a sign-in lasts (across reloads, tabs and bookmarks) before the "
+        "person signs in again; signing out ends it at once.",
+    )
+    admin: str | None = Field(
+        None,
+        description="oidc: the email (or provider subject) that becomes admin at its first "
+        "sign-in while the database has no admin.",
+    )
+    oidc_provider: str | None = Field(
+        None,
+        description="oidc: the provider's name, i.e. its [auth.NAME] section in "
+        ".streamlit/secrets.toml; unset uses [auth] itself.",
+    )
+    oidc_new_people: Literal["refuse", "reviewer"] = Field(
+        "refuse",
+        description="oidc: someone the provider vouches for but who has no account here is "
+        "refused (an admin adds them by email) or becomes a reviewer.",
     )
     filter_rule: str = Field(
         "mean>=95,min>=90", description="Default verifier filter rule (the paper's)."

@@ -58,12 +58,17 @@ def sign_in_as(at, name: str = "tester", role: str = "admin", db: Path | None = 
 
     The app re-reads the role from the database on every run, so the user must exist there.
     """
-    from honeybee_core import auth
+    from datetime import timedelta
+
+    from honeybee_core import auth, sessions
     from honeybee_core.config import get_settings
 
     database = open_database(db or get_settings().db)
     try:
-        auth.add_user(Repository(database), auth.CLI_ACTOR, name, role)
+        repo = Repository(database)
+        auth.add_user(repo, auth.CLI_ACTOR, name, role)
+        code = sessions.start(repo, auth.get_user(repo, name), "none", timedelta(hours=1))
+        token = sessions.redeem(repo, code)
     finally:
         database.close()
-    at.session_state["hb_user"] = name
+    at.session_state["hb_session_token"] = token  # what the tab keeps without the cookie routes

@@ -55,4 +55,4 @@ def seed(repo: Repository, n: int = 60, seed: int = 0) -> tuple[pd.DataFrame, pd
 def add_user(repo: Repository, name: str, role: str = "reviewer",
              password: str | None = None) -> auth.Actor:
     auth.add_user(repo, auth.CLI_ACTOR, name, role, password)
-    return auth.Actor(name, role)
+    return auth.get_user(repo, name)  # looked up: require() reads the role from the database

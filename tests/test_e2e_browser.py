@@ -64,7 +64,7 @@ def served(tmp_path):
     port = free_port()
     env = {**os.environ, "HONEYBEE_DB": str(db), "HONEYBEE_AUTH": "password"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -92,7 +92,7 @@ def test_sign_in_and_rate_by_keyboard(served):
             page = browser.new_page()
             page.set_default_timeout(30_000)
             page.goto(url.rstrip("/") + "/data")  # a deep link cannot skip the sign-in frame
-            page.get_by_text("Page not found").wait_for()
+            page.get_by_label("Password", exact=True).wait_for()
             assert not page.get_by_text("Import", exact=True).count()
             page.goto(url)
             page.get_by_label("Name").fill("erin")

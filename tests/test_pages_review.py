@@ -199,7 +199,7 @@ def test_password_mode_signs_in(full_db, monkeypatch):
     assert "Unknown name or wrong password" in at.error[0].value
     at.text_input(key="hb_password").input("a long password")
     at.button(key="hb_sign_in_submit").click().run()
-    assert not at.exception and at.session_state["hb_user"] == "pat"
+    assert not at.exception and "Signed in as **pat**" in at.sidebar.markdown[0].value
     at.switch_page("views/review.py")
     at.run()
     assert shown_item(at)
@@ -223,6 +223,6 @@ def test_local_mode_typed_name_becomes_a_reviewer(full_db):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/data.py")  # beyond the role: not in the menu, no URL reaches it
     direct = AppTest.from_file(str(ROOT / "views" / "data.py"), default_timeout=60)
-    direct.session_state["hb_user"] = "newbie"
+    sign_in_as(direct, "newbie", "reviewer")
     direct.run()  # and the script itself refuses when run on its own
     assert "needs the curator role" in direct.error[0].value and not direct.get("file_uploader")

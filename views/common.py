@@ -11,15 +11,16 @@ from honeybee_core import auth
 from honeybee_core.auth import Actor
 from honeybee_core.config import get_settings
 from honeybee_core.errors import HoneybeeError
-from honeybee_core.store import Repository, open_database
+from honeybee_core.store import Repository
+from honeybee_core.web_routes import app_repository
 
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner=False)
 def _repository(path: str) -> Repository:
-    # one connection for the whole app process: DuckDB allows a single writer per file
-    return Repository(open_database(path))
+    # one connection for the whole app process (pages and the sign-in routes): DuckDB allows a
+    # single writer per file
+    return app_repository(path)
 
 
 def repo() -> Repository:
@@ -41,24 +42,19 @@ def attempt(action: Callable[[], T]) -> T | None:
         return None
 
 
-# -- identity (issue 4) -------------------------------------------------------------------------
-USER_KEY = "hb_user"  # the signed-in name; the role is re-read from the database on every run
-
-
+# -- identity -----------------------------------------------------------------------------------
 def signed_in() -> Actor | None:
-    """The signed-in person with the role the database holds now, or None."""
-    name = st.session_state.get(USER_KEY)
-    actor = auth.lookup(repo(), name) if name else None
-    if name and actor is None:  # removed since sign-in: forget the name
-        del st.session_state[USER_KEY]
-    return actor
+    """The signed-in person with the role the database holds now, or None (see views/identity)."""
+    from views import identity
+
+    return identity.current(repo())
 
 
 def current_actor(least_role: str = "reviewer") -> Actor:
     """The signed-in person; the page stops here unless they are signed in with least_role."""
     actor = signed_in()
     if actor is None:
-        st.info("Sign in first (the Sign in page in the menu).")
+        st.info("Sign in first.")
         st.stop()
     if not auth.role_at_least(actor.role, least_role):
         st.error(f"This page needs the {least_role} role; {actor.name} is a {actor.role}.")

@@ -1,9 +1,9 @@
 """The one Repository the app and the CLI hold: every table family's reads and writes over one
 Database, and the counts that span them. All SQL lives in the store, parameters always bound.
 
-Families: items (instructions, verifier scores), annotators, ratings (expert ratings,
-decisions), jobs, llm_calls, explore (review queue, explore table), snapshots, training_runs,
-evaluations.
+Families: items (instructions, verifier scores), annotators, people (sign-in, sessions),
+ratings (expert ratings, decisions), jobs, llm_calls, explore (review queue, explore table),
+snapshots, training_runs, evaluations.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from honeybee_core.store.explore import ExploreQueries
 from honeybee_core.store.items import ItemTables
 from honeybee_core.store.jobs import JobTables
 from honeybee_core.store.llm_calls import LlmCallTables
+from honeybee_core.store.people import PeopleTables
 from honeybee_core.store.ratings import RatingTables
 from honeybee_core.store.snapshots import SnapshotTables
 from honeybee_core.store.training_runs import TrainingRunTables
 
 
 class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTables,
-                 ExploreQueries, SnapshotTables, TrainingRunTables, EvaluationTables):
+                 ExploreQueries, SnapshotTables, TrainingRunTables, EvaluationTables,
+                 PeopleTables):
     """Typed reads and writes over one Database."""
 
     def __init__(self, db: Database) -> None:

@@ -36,7 +36,7 @@ def _seed(repo: Repository, folder: Path) -> None:
 
 def _import(repo: Repository, case: corpus.Case, path: Path):
     if case.kind == "ratings":
-        return hio.import_ratings(repo, path, actor=CURATOR, **case.options)
+        return hio.import_ratings(repo, path, actor=auth.get_user(repo, CURATOR.name), **case.options)
     return hio.import_file(repo, path, **case.options)
 
 
