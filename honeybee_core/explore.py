@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from honeybee_core import memo
 from honeybee_core.errors import InputError, NotFoundError
@@ -35,6 +36,7 @@ class ExploreQuery:
     descending: bool = False
     page: int = 0
     page_size: int = 50
+    ids: tuple[str, ...] | None = None  # only these items (a link from the Agreement page)
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,27 @@ def item_summary(repo: Repository, verifier: str | None = None) -> pa.Table:
 
 
 def explore(repo: Repository, query: ExploreQuery) -> ExplorePage:
-    """One page of items matching query, plus the number of matching items."""
+    """One page of items matching query, plus the number of matching items. A page past the
+    end (the filters narrowed since it was asked for) comes back as the last page."""
     _check(query)
-    rows, total = repo.explore(
-        item_summary(repo, query.where.verifier), query.where, query.search.strip() or None,
-        dict(query.ranges), query.rated,
-        query.decision, query.sort, query.descending, query.page * query.page_size,
-        query.page_size,
-    )
-    return ExplorePage(rows, total, query.page, query.page_size)
+    summary = item_summary(repo, query.where.verifier)
+    if query.ids is not None:  # filtered here, in Arrow: the store's query stays as it is
+        summary = summary.filter(pc.is_in(summary["id"], value_set=pa.array(query.ids,
+                                                                             pa.string())))
+
+    def fetch(page: int) -> tuple[pd.DataFrame, int]:
+        return repo.explore(
+            summary, query.where, query.search.strip() or None, dict(query.ranges),
+            query.rated, query.decision, query.sort, query.descending, page * query.page_size,
+            query.page_size,
+        )
+
+    rows, total = fetch(query.page)
+    page = query.page
+    if rows.empty and total and page > 0:
+        page = (total - 1) // query.page_size
+        rows, total = fetch(page)
+    return ExplorePage(rows, total, page, query.page_size)
 
 
 def item_detail(repo: Repository, item_id: str) -> ItemDetail:

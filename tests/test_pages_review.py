@@ -64,7 +64,7 @@ def verifier_metrics(at: AppTest) -> list[str]:
 
 
 def table_of(at: AppTest):
-    return next(d.value for d in at.dataframe if "verifier_mean" in d.value.columns)
+    return next(d.value for d in at.dataframe if "Verifier mean" in d.value.columns)
 
 
 def shown_item(at: AppTest) -> str:
@@ -182,8 +182,21 @@ def test_explore_filters_and_pages(full_db):
     at.multiselect(key="ex_stages").set_value([2]).run()
     at.text_input(key="ex_search").input("q1").run()
     table = table_of(at)
-    assert len(table) > 0 and set(table["stage"]) == {2}
-    assert table["instruction"].str.lower().str.contains("q1").all()
+    assert len(table) > 0 and set(table["Stage"]) == {2}
+    assert table["Instruction"].str.lower().str.contains("q1").all()
+    assert not any("_" in c for c in table.columns)
+
+
+def test_explore_pages_stay_within_the_pages_there_are(full_db):
+    at = app("views/explore.py")
+    at.selectbox(key="ex_page_size").set_value(25).run()
+    assert any(c.value == "40 items match · page 1 of 2" for c in at.caption)
+    at.number_input(key="ex_page").set_value(2).run()
+    assert len(table_of(at)) == 15
+    at.text_input(key="ex_search").input("q1").run()  # 11 items: one page, no page 2 to show
+    assert any(c.value == "11 items match · page 1 of 1" for c in at.caption)
+    at.text_input(key="ex_search").input("q17").run()
+    assert any(c.value == "1 item matches · page 1 of 1" for c in at.caption)
 
 
 def test_password_mode_signs_in(full_db, monkeypatch):
