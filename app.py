@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from views.common import demo_badge
 from views.frame import PageSpec, navigation
 
 st.set_page_config(page_title="HoneyBee Studio", page_icon="🐝", layout="wide")
@@ -18,4 +19,5 @@ pages = [
     PageSpec("views/evaluate.py", "Evaluate", "🎯", "reviewer"),
     PageSpec("views/data.py", "Data", "📦", "curator"),
 ]
+demo_badge()  # while the offline demo's synthetic items are in the database
 navigation(pages).run()

@@ -840,6 +840,14 @@ class Repository:
             [run_id, evaluator, evaluator, threshold],
         ).df()
 
+    # --- polish branch additions ---
+    def items_by_job_actor(self, actor: str) -> int:
+        """How many items jobs started by actor wrote (the demo seeding runs as 'demo')."""
+        return int(self.db.cursor().execute(
+            "SELECT count(*) FROM instructions"
+            " WHERE job_id IN (SELECT id FROM jobs WHERE created_by = ?)", [actor],
+        ).fetchall()[0][0])
+
 
 # DuckDB 2 keeps a result open until it is read to the end, so reads here use fetchall().
 

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from honeybee_core import auth
+from honeybee_core import auth, demo
 from honeybee_core.auth import Actor
 from honeybee_core.config import get_settings
 from honeybee_core.db import open_database
@@ -31,6 +31,13 @@ def repo() -> Repository:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() raises; keeps type checkers honest
+
+
+def demo_badge() -> None:
+    """A small "demo data" badge on every page while the offline demo's items are present."""
+    if demo.demo_items(repo()):
+        st.caption(":orange-badge[🧪 Demo data] These items are synthetic: written by the "
+                   "offline demo generator and rated by two simulated experts.")
 
 
 def attempt(action: Callable[[], T]) -> T | None:
