@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from honeybee_core import explore
+from honeybee_core.wording import readable
 from views.common import attempt, repo
 
 st.title("🐝 HoneyBee Studio")
@@ -38,9 +39,9 @@ st.subheader("Rating progress per reviewer")
 if summary.reviewers.empty:
     st.caption("No reviewers yet.")
 else:
-    st.dataframe(summary.reviewers, hide_index=True, key="home_reviewers")
+    st.dataframe(readable(summary.reviewers), hide_index=True, key="home_reviewers")
 jobs_col, runs_col = st.columns(2)
 jobs_col.subheader("Latest jobs")
-jobs_col.dataframe(summary.jobs, hide_index=True, key="home_jobs")
+jobs_col.dataframe(readable(summary.jobs), hide_index=True, key="home_jobs")
 runs_col.subheader("Latest training runs")
-runs_col.dataframe(summary.runs, hide_index=True, key="home_runs")
+runs_col.dataframe(readable(summary.runs), hide_index=True, key="home_runs")
