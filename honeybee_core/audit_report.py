@@ -97,9 +97,9 @@ def rule_report(section: dict[str, Any] | None) -> RuleReport | None:
         return None
     counts = {k: int(metrics[k]) for k in CELLS}
     confusion = pd.DataFrame({
-        "": ["Kept by the rule", "Dropped by the rule"],
-        "Approved by experts": [counts["tp"], counts["fn"]],
-        "Rejected by experts": [counts["fp"], counts["tn"]],
+        "Verifier rule": ["Keeps", "Drops"],
+        "Experts approved": [counts["tp"], counts["fn"]],
+        "Experts rejected": [counts["fp"], counts["tn"]],
     })
     if metrics["n"] == 0:
         sentence = "No item has both a verifier score and an expert approve or reject call yet."
@@ -107,10 +107,9 @@ def rule_report(section: dict[str, Any] | None) -> RuleReport | None:
         approved = counts["tp"] + counts["fn"]
         sentence = (
             f"Of {plural(metrics['n'], 'item')} with an expert call, the rule keeps "
-            f"{counts['tp'] + counts['fp']:,}; {counts['tp']:,} of those are ones experts "
-            f"approved (precision {number(metrics['precision'])}), and it keeps "
-            f"{counts['tp']:,} of the {approved:,} approved ones (recall "
-            f"{number(metrics['recall'])}).")
+            f"{counts['tp'] + counts['fp']:,}, and experts approved {counts['tp']:,} of those "
+            f"(precision {number(metrics['precision'])}). Of the {approved:,} items experts "
+            f"approved, the rule keeps {counts['tp']:,} (recall {number(metrics['recall'])}).")
     return RuleReport(metrics["rule"], metrics["precision"], metrics["recall"], metrics["f1"],
                       int(metrics["n"]), counts, confusion, sentence)
 
@@ -159,14 +158,21 @@ def anchoring_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
         out.append({
             "Dimension": r["dimension"],
             "Blind ratings": r.get("n_blind", 0), "Non-blind ratings": r.get("n_non_blind", 0),
-            "Mean distance, blind": number(r.get("mean_abs_diff_blind"), 1),
-            "Mean distance, non-blind": number(r.get("mean_abs_diff_non_blind"), 1),
+            "Distance to verifier, blind": number(r.get("mean_abs_diff_blind"), 1),
+            "Distance, non-blind": number(r.get("mean_abs_diff_non_blind"), 1),
             "Spearman ρ, blind": number(blind.get("estimate")),
             "Spearman ρ, non-blind": number(seen.get("estimate")),
             "Mann-Whitney p-value": p_value(r.get("mann_whitney_p")),
-            "Reading": r.get("message", ""),
         })
     return pd.DataFrame(out)
+
+
+def anchoring_notes(rows: list[dict[str, Any]]) -> list[str]:
+    """What the anchoring check says, per dimension; one line when all dimensions say the same."""
+    messages = [r.get("message", "") for r in rows]
+    if len(set(messages)) == 1:
+        return [messages[0]] if messages and messages[0] else []
+    return [f"{r['dimension'].capitalize()}: {m}" for r, m in zip(rows, messages, strict=True)]
 
 
 def sample_size_table(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -7,8 +7,8 @@ import streamlit as st
 from honeybee_core import audit, audit_report, charts, review
 from honeybee_core.agreement import DIMENSIONS
 from honeybee_core.config import get_settings
-from honeybee_core.wording import number
-from views.common import attempt, current_actor, repo
+from honeybee_core.wording import number, plural
+from views.common import attempt, current_actor, repo, rerun_on_change
 
 store = repo()
 current_actor()
@@ -54,18 +54,17 @@ def rule_section(section: dict | None) -> None:
     m4.metric("Items with an expert call", f"{ruled.n:,}")
     left, right = st.columns([2, 3], gap="large")
     left.dataframe(ruled.confusion, hide_index=True, key="ag_confusion")
+    left.caption(ruled.sentence)
     with right:
-        st.caption(ruled.sentence + " Open the items of each cell in Explore:")
-        links = st.columns(2)
-        for i, (cell, words) in enumerate(audit_report.CELLS.items()):
-            links[i % 2].page_link(
-                "views/explore.py", label=f"{ruled.counts[cell]:,} {words}", icon="🔎",
-                query_params=audit.explore_params(filters, ruled.rule, cell))
+        st.markdown("**Open the items of each cell in Explore**")
+        for cell, words in audit_report.CELLS.items():
+            st.page_link("views/explore.py", label=f"{plural(ruled.counts[cell], 'item')} "
+                         f"{words}", icon="🔎",
+                         query_params=audit.explore_params(filters, ruled.rule, cell))
     st.markdown(audit_report.best_threshold(section))
 
 
-@st.fragment(run_every=3)
-def live_report() -> None:
+def report() -> None:
     # recompute only when a rating or score changed, or the filters did
     key = (store.data_version(), filters, rule, ci)
     if st.session_state.get("ag_key") != key:
@@ -103,6 +102,8 @@ def live_report() -> None:
     st.caption("Non-blind reviewers saw the verifier's scores before rating; if they sit closer "
                "to the verifier than blind ones, the scores anchored them.")
     st.dataframe(tables["anchoring"], hide_index=True, key="ag_anchoring")
+    for note in audit_report.anchoring_notes(result["anchoring"]):
+        st.caption(note)
     if not tables["verifier_vs_verifier"].empty:
         st.subheader("Verifier vs verifier")
         st.dataframe(tables["verifier_vs_verifier"], hide_index=True, key="ag_vv")
@@ -122,4 +123,5 @@ def live_report() -> None:
                        key="ag_dl_fig")
 
 
-live_report()
+report()
+rerun_on_change(store.data_version, "ag_seen")  # a new rating anywhere redraws the report

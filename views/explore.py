@@ -30,10 +30,12 @@ if link is not None:  # a confusion cell linked from the Agreement page
 opts = review.filter_options(store)
 c1, c2, c3, c4 = st.columns(4)
 where = ItemWhere(
-    tuple(c1.multiselect("Stage", opts["stages"], key="ex_stages")),
-    tuple(c2.multiselect("Topic", opts["topics"], key="ex_topics")),
-    tuple(c3.multiselect("Task type", opts["task_types"], key="ex_task_types")),
-    tuple(c4.multiselect("Source", opts["sources"], key="ex_sources")),
+    tuple(c1.multiselect("Stage", opts["stages"], key="ex_stages", placeholder="All stages")),
+    tuple(c2.multiselect("Topic", opts["topics"], key="ex_topics", placeholder="All topics")),
+    tuple(c3.multiselect("Task type", opts["task_types"], key="ex_task_types",
+                         placeholder="All task types")),
+    tuple(c4.multiselect("Source", opts["sources"], key="ex_sources",
+                         placeholder="All sources")),
 )
 c1, c2, c3 = st.columns([3, 1, 1])
 search = c1.text_input("Search instruction, input and output", key="ex_search")
@@ -62,7 +64,7 @@ matches = "matches" if result.total == 1 else "match"
 c4.caption(f"{plural(result.total, 'item')} {matches} · page {result.page + 1} of {result.pages}")
 st.dataframe(readable(result.rows), hide_index=True, key="ex_table")
 if result.pages > 1:
-    st.number_input("Page", 1, result.pages, key="ex_page")
+    st.columns([1, 5])[0].number_input("Page", 1, result.pages, key="ex_page")
 
 if not result.rows.empty:
     labels = dict(zip(result.rows["id"], result.rows["instruction"].str.slice(0, 100),

@@ -130,7 +130,7 @@ def question_answering(c: Ctx) -> Triple:
     term = (key_terms(s, "property", "material", "structure") or [_topic(c)])[0]
     i = c.sentences.index(s)
     context = " ".join(c.sentences[max(0, i - 1) : i + 2])  # the answer must be in the input
-    return f"According to the text, what is known about {term}?", context, s
+    return f"According to the text, what is known about “{term}”?", context, s
 
 
 _FILLERS = ("basically", "really", "kind of", "actually", "sort of")
@@ -309,7 +309,7 @@ def reading_comprehension(c: Ctx) -> Triple:
     sents = c.window(4)
     target = max(sents, key=lambda s: (len(key_terms(s)), _standalone(s)))
     term = (key_terms(target) or [_topic(c)])[0]
-    return (f"Read the passage and answer: which sentence tells us about {term}?",
+    return (f"Read the passage and answer: which sentence tells us about “{term}”?",
             " ".join(sents), target)
 
 
