@@ -441,5 +441,7 @@ def weaken(triple: Triple, rng: random.Random) -> Triple:
         "opposite": _flipped(out),
         "partial": _partial(out),
     }
-    kind = rng.choice(sorted(k for k, v in options.items() if v and v != out))
+    kinds = sorted(k for k, v in options.items() if v and v != out)
+    # subtle flaws (a wrong number, the opposite direction, half an answer) are the usual ones
+    kind = rng.choices(kinds, weights=[1 if k in ("vague", "off_topic") else 2 for k in kinds])[0]
     return instr, inp, str(options[kind])
