@@ -30,8 +30,9 @@ with gen:
                             index=PROVIDERS.index(settings.instructor_provider))
     model = st.text_input("Model", settings.instructor_model if provider == "offline"
                           or settings.instructor_provider != "offline" else "", key="gen_model")
-    topics = st.multiselect("Topics (none = all 20)", TOPICS, key="gen_topics")
-    kinds = st.multiselect("Task types (none = all 20)", TASK_TYPES, key="gen_task_types")
+    topics = st.multiselect("Topics", TOPICS, key="gen_topics", placeholder="All 20 topics")
+    kinds = st.multiselect("Task types", TASK_TYPES, key="gen_task_types",
+                           placeholder="All 20 task types")
     upload = st.file_uploader("Grounding passages (JSONL with 'text', or blank-line separated "
                               "text)", type=["jsonl", "txt", "md"], key="gen_grounded")
     n = st.number_input("Triples", 1, 100_000, 50, key="gen_n")
