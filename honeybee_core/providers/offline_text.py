@@ -35,7 +35,8 @@ PROPERTIES = (
 MATERIALS = (
     "steel alloy alloys aluminum aluminium titanium copper nickel iron magnesium zinc "
     "silicon germanium graphene graphite carbon nanotube nanotubes polymer polymers ceramic "
-    "ceramics composite composites glass oxide oxides nitride carbide perovskite perovskites fibre fibres "
+    "ceramics composite composites glass oxide oxides nitride carbide perovskite perovskites "
+    "fibre fibres "
     "zeolite zeolites semiconductor semiconductors metal metals superalloy concrete cement "
     "hydrogel electrolyte cathode anode catalyst catalysts film films nanoparticle "
     "nanoparticles crystal crystals fiber fibers epoxy silica alumina zirconia titania"
