@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from views.common import demo_badge
 from views.frame import PageSpec, navigation
 
 st.set_page_config(page_title="HoneyBee Studio", page_icon="🐝", layout="wide")
@@ -19,4 +20,5 @@ pages = [
     PageSpec("views/data.py", "Data", "📦", "curator"),
     PageSpec("views/people.py", "People", "👥", "admin"),
 ]
+demo_badge()  # while the offline demo's synthetic items are in the database
 navigation(pages).run()

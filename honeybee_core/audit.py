@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from honeybee_core import memo
 from honeybee_core import stats as agreement
+from honeybee_core.audit_report import CELLS
+from honeybee_core.errors import InputError
+from honeybee_core.rules import parse_rule
 from honeybee_core.store import Repository
 
 
@@ -102,3 +107,44 @@ def _reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
         f"{r['ci_low']:.2f} to {r['ci_high']:.2f}",
         "n": r["n"],
     } for r in rows])
+
+
+# -- the rule's confusion cells as item lists (the Agreement page links them to Explore) --------
+def confusion_ids(repo: Repository, filters: AuditFilters, rule: str, cell: str) -> list[str]:
+    """The items in one cell (tp, fp, fn, tn) of the rule-vs-experts table the report counts:
+    items with a verifier score and an expert majority call, under the same filters."""
+    if cell not in CELLS:
+        raise InputError(f"Cell {cell!r} is unknown; use one of {', '.join(CELLS)}.")
+    scores, ratings, approvals = load_inputs(repo, filters)
+    if scores.empty or ratings.empty:
+        return []
+    aligned = agreement.Ratings.from_frames(scores, ratings)
+    calls = np.array([approvals.get(item) for item in aligned.items.tolist()], dtype=object)
+    means = aligned.verifier_mean
+    known = np.array([c is not None for c in calls]) & ~np.isnan(means).all(axis=1)
+    keep = parse_rule(rule).passes(means)
+    approved = np.array([bool(c) for c in calls])
+    wanted = {"tp": keep & approved, "fp": keep & ~approved,
+              "fn": ~keep & approved, "tn": ~keep & ~approved}[cell]
+    return [str(item) for item in aligned.items[known & wanted].tolist()]
+
+
+def explore_params(filters: AuditFilters, rule: str, cell: str) -> dict[str, str]:
+    """Query parameters that open one confusion cell's items on the Explore page."""
+    params = {"cell": cell, "rule": rule}
+    for key, value in asdict(filters).items():
+        if value not in (None, False):
+            params[key] = "1" if value is True else str(value)
+    return params
+
+
+def from_explore_params(params: Mapping[str, str]) -> tuple[AuditFilters, str, str] | None:
+    """The (filters, rule, cell) a link from explore_params carries, or None without one."""
+    if params.get("cell") not in CELLS or not params.get("rule"):
+        return None
+    stage = params.get("stage")
+    filters = AuditFilters(
+        verifier=params.get("verifier") or None, annotator=params.get("annotator") or None,
+        stage=int(stage) if stage and stage.lstrip("-").isdigit() else None,
+        topic=params.get("topic") or None, blind_only=params.get("blind_only") == "1")
+    return filters, str(params["rule"]), str(params["cell"])

@@ -139,12 +139,12 @@ def sweep_chart(sweep: dict[str, Any] | None, min_threshold: float | None = None
                 x=[p["mean_min"] for p in row],
                 y=[p[metric] for p in row],
                 mode="lines+markers",
-                name=metric,
+                name={"f1": "F1"}.get(metric, metric.capitalize()),
             )
         )
     fig.update_layout(
-        title=f"{title} (min >= {min_threshold:g})",
-        xaxis={"title": "mean >= threshold"},
+        title=f"{title} (lowest dimension ≥ {min_threshold:g})",
+        xaxis={"title": "Keep items with mean score ≥"},
         yaxis={"range": [0, 1.05]},
     )
     return fig

@@ -64,6 +64,7 @@ class ExploreQuery:
     descending: bool = False
     page: int = 0
     page_size: int = 50
+    ids: tuple[str, ...] | None = None  # only these items (a link from the Agreement page)
 
     def __post_init__(self) -> None:
         if self.sort not in SORT_COLUMNS:

@@ -6,10 +6,12 @@ whitelist in domain), so a rerun of the Explore page reads one page of rows, nev
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from honeybee_core import memo
 from honeybee_core.domain import ExploreQuery
@@ -49,8 +51,16 @@ def item_summary(repo: Repository, verifier: str | None = None) -> pa.Table:
 
 
 def explore(repo: Repository, query: ExploreQuery) -> ExplorePage:
-    """One page of items matching query (checked when it was made), plus how many match."""
-    rows, total = repo.explore(item_summary(repo, query.where.verifier), query)
+    """One page of items matching query (checked when it was made), plus how many match. A page
+    past the end (the filters narrowed since it was asked for) comes back as the last page."""
+    summary = item_summary(repo, query.where.verifier)
+    if query.ids is not None:  # filtered here, in Arrow: the store's query stays as it is
+        summary = summary.filter(pc.is_in(summary["id"], value_set=pa.array(query.ids,
+                                                                             pa.string())))
+    rows, total = repo.explore(summary, query)
+    if rows.empty and total and query.page > 0:
+        query = dataclasses.replace(query, page=(total - 1) // query.page_size)
+        rows, total = repo.explore(summary, query)
     return ExplorePage(rows, total, query.page, query.page_size)
 
 

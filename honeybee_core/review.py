@@ -41,10 +41,10 @@ RUBRIC: dict[str, str] = {
     "contradictions and sound in its reasoning? 0 = incoherent, 100 = sound.",
 }
 __all__ = [
-    "DECISIONS", "DIMENSIONS", "RUBRIC", "VERDICTS", "BulkPlan", "ItemWhere", "Progress",
-    "QueuePage", "Rating", "audit_order", "bulk_apply", "bulk_preview", "compare_with_verifier",
-    "decide", "decision_history", "filter_options", "get_rating", "my_ratings", "progress",
-    "queue", "save_rating",
+    "DECISIONS", "DIMENSIONS", "RUBRIC", "VERDICTS", "BulkPlan", "ItemWhere", "Place",
+    "Progress", "QueuePage", "Rating", "audit_order", "bulk_apply", "bulk_preview",
+    "compare_with_verifier", "decide", "decision_history", "filter_options", "get_rating",
+    "my_ratings", "navigate", "progress", "queue", "save_rating",
 ]
 
 
@@ -139,6 +139,39 @@ def progress(repo: Repository, actor: Actor, where: ItemWhere | None = None) -> 
     """How many of the filtered items the actor has rated (skips excluded) and has left."""
     page = queue(repo, actor, where)
     return Progress(page.rated, page.total)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a reviewer is: a queue position, or one of their rated items opened to edit.
+    left_rated: the last move went from a rated item back to the queue, so Previous should
+    return to that item rather than to a queue slot passed earlier."""
+
+    pos: int = 0
+    opened: str | None = None
+    left_rated: bool = False
+
+
+def navigate(place: Place, step: int, rated: Sequence[str]) -> Place:
+    """Previous (step -1) and Next (+1) on the Review page. rated: the reviewer's rated item
+    ids, latest first. Previous goes back through what you rated, latest first (after passing
+    queue items unrated, it first steps back over those); Next walks forward again and then
+    returns to the queue where you left it."""
+    rated = list(rated)
+    at = rated.index(place.opened) if place.opened in rated else None
+    if step < 0:
+        if place.opened is not None:
+            older = at + 1 if at is not None else 0
+            return Place(place.pos, rated[older], place.left_rated) if older < len(rated) \
+                else place
+        if place.pos > 0 and not place.left_rated:
+            return Place(place.pos - 1)
+        return Place(place.pos, rated[0], True) if rated else Place(max(0, place.pos - 1))
+    if place.opened is not None:
+        if at:  # a newer rating than this one
+            return Place(place.pos, rated[at - 1], place.left_rated)
+        return Place(place.pos, None, True)  # the latest: the queue slot already holds the next
+    return Place(place.pos + 1)
 
 
 # -- ratings ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from honeybee_core import audit
+from honeybee_core import audit, audit_report
 from honeybee_core import transfer as hio
 from honeybee_core.auth import CLI_ACTOR
 from tests.conftest import run_cli, triples, write_jsonl
@@ -91,3 +91,56 @@ def test_reviewer_running_rho(repo, tmp_path):
     assert table.loc["accuracy", "n"] == keep.sum() == 35
     empty = audit.reviewer_agreement(repo, "nobody")
     assert len(empty) == 4 and empty["rho"].isna().all() and (empty["n"] == 0).all()
+
+
+def test_confusion_cells_hold_the_items_the_report_counts(repo, tmp_path):
+    ids, verifier, ratings = _seed(repo, tmp_path)
+    rule = "mean>=80,min>=60"
+    counts = audit.report(repo, rule=rule)["filter"]["rule"]
+    cells = {cell: audit.confusion_ids(repo, audit.AuditFilters(), rule, cell)
+             for cell in ("tp", "fp", "fn", "tn")}
+    assert {cell: len(v) for cell, v in cells.items()} == {
+        cell: counts[cell] for cell in ("tp", "fp", "fn", "tn")}
+    assert sum(map(len, cells.values())) == counts["n"] > 0
+    # each cell is what the rule and the experts' majority say about that item
+    votes = ratings.assign(up=ratings["verdict"].eq("approve") * 2 - 1)
+    net = votes.groupby("instruction_id")["up"].sum()
+    for item in cells["fn"]:
+        row = verifier[ids.index(item)]
+        assert net[item] > 0 and not (row.mean() >= 80 and row.min() >= 60)
+    for item in cells["tp"]:
+        row = verifier[ids.index(item)]
+        assert net[item] > 0 and row.mean() >= 80 and row.min() >= 60
+
+
+def test_explore_link_round_trips_filters_rule_and_cell():
+    filters = audit.AuditFilters(verifier="gpt-4", stage=2, blind_only=True)
+    params = audit.explore_params(filters, "mean>=95,min>=90", "fp")
+    assert params == {"cell": "fp", "rule": "mean>=95,min>=90", "verifier": "gpt-4",
+                      "stage": "2", "blind_only": "1"}
+    assert audit.from_explore_params(params) == (filters, "mean>=95,min>=90", "fp")
+    assert audit.from_explore_params({"cell": "nope", "rule": "mean>=1"}) is None
+    assert audit.from_explore_params({}) is None
+
+
+def test_report_reads_as_words_and_numbers(repo, tmp_path):
+    _seed(repo, tmp_path)
+    result = audit.report(repo, rule="mean>=80,min>=60")
+    tables = audit_report.tables(result)
+    for name, table in tables.items():
+        assert not any("_" in str(c) for c in table.columns), name
+        for column in table.columns:  # no dicts or lists left in a cell
+            assert not table[column].map(lambda v: isinstance(v, dict | list)).any(), name
+    main = tables["verifier_vs_experts"]
+    assert list(main["Dimension"]) == DIMS and main["Spearman ρ p-value"].str.contains("×").any()
+    ruled = audit_report.rule_report(result["filter"])
+    metrics = result["filter"]["rule"]
+    assert (ruled.precision, ruled.recall, ruled.f1) == (
+        metrics["precision"], metrics["recall"], metrics["f1"])
+    assert ruled.confusion.iloc[0, 1:].tolist() == [metrics["tp"], metrics["fp"]]
+    best = result["filter"]["sweep"]["best_f1"]
+    sentence = audit_report.best_threshold(result["filter"])
+    assert f"F1 {best['f1']:.2f}" in sentence and "{" not in sentence
+    assert audit_report.rule_words("mean>=95,min>=90") == (
+        "mean score ≥ 95 and lowest dimension ≥ 90")
+    assert audit_report.rule_words("mean>=85,min>=0") == "mean score ≥ 85"

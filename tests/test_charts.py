@@ -62,7 +62,7 @@ def test_sweep_chart_plots_the_best_f1_slice() -> None:
     approved = scores.mean(axis=1) > 78
     sweep = ag.threshold_sweep(scores, approved, np.arange(50, 101, 10.0), [50, 60, 70])
     fig = charts.sweep_chart(sweep)
-    assert [t.name for t in fig.data] == ["precision", "recall", "f1"]
+    assert [t.name for t in fig.data] == ["Precision", "Recall", "F1"]
     best = sweep["best_f1"]
     row = [p for p in sweep["points"] if p["min_min"] == best["min_min"]]
     assert list(fig.data[2].x) == [p["mean_min"] for p in row]

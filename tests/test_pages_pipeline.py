@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -79,9 +80,15 @@ def test_agreement_page_shows_correlations(app_env, seeded):
     app_env(seeded)
     at = _open("views/agreement.py")
     table = at.dataframe[0].value  # the correlation table comes first
-    assert set(table["dimension"]) == {"accuracy", "relevance", "completeness",
+    assert set(table["Dimension"]) == {"accuracy", "relevance", "completeness",
                                        "reasonableness"}
-    assert (table["status"] == "ok").all()
+    assert "Note" not in table and table["Spearman ρ"].str.match(r"^-?\d\.\d\d$").all()
+    # a report, not data structures: no JSON widget, the rule's numbers as metrics, links
+    assert len(at.get("json")) == 0
+    assert [m.label for m in at.metric][:3] == ["Precision", "Recall", "F1"]
+    links = at.get("page_link")
+    assert len(links) == 4 and all("cell=" in link.proto.query_string for link in links)
+    assert any(m.value.startswith("The best F1") for m in at.markdown)
 
 
 def test_generate_page_launches_an_offline_job(app_env):
@@ -139,7 +146,29 @@ def test_review_sidebar_shows_the_reviewers_running_rho(app_env, seeded):
     at.switch_page("views/review.py")
     at.run()
     assert not at.exception
-    table = at.sidebar.dataframe[0].value
-    assert list(table["dimension"]) == ["accuracy", "relevance", "completeness",
-                                        "reasonableness"]
-    assert table["rho"].notna().all() and (table["n"] > 10).all()
+    lines = next(m.value for m in at.sidebar.markdown if "Accuracy" in m.value).splitlines()
+    found = [re.fullmatch(r"- \*\*(\w+)\*\* (-?\d\.\d\d) \(.+ to .+\), n = (\d+)", line)
+             for line in lines]
+    assert [m.group(1) for m in found] == ["Accuracy", "Relevance", "Completeness",
+                                           "Reasonableness"]
+    assert all(int(m.group(3)) > 10 for m in found)
+
+
+def test_agreement_links_open_the_rules_cells_in_explore(app_env, seeded):
+    from honeybee_core import audit
+    from views.common import _repository
+
+    path = app_env(seeded)
+    rule = get_settings().filter_rule
+    cells = {c: audit.confusion_ids(_repository(str(path)), audit.AuditFilters(), rule, c)
+             for c in ("tp", "fn")}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    sign_in_as(at, role="curator")
+    at.query_params.update(audit.explore_params(audit.AuditFilters(), rule, "fn"))
+    at.run()
+    at.switch_page("views/explore.py")
+    at.run()
+    assert not at.exception and len(cells["fn"]) > 0
+    table = next(d.value for d in at.dataframe if "Verifier mean" in d.value.columns)
+    assert sorted(table["ID"]) == sorted(cells["fn"])
+    assert "dropped by the rule, approved by experts" in at.info[0].value

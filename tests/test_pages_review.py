@@ -63,7 +63,7 @@ def verifier_metrics(at: AppTest) -> list[str]:
 
 
 def table_of(at: AppTest):
-    return next(d.value for d in at.dataframe if "verifier_mean" in d.value.columns)
+    return next(d.value for d in at.dataframe if "Verifier mean" in d.value.columns)
 
 
 def shown_item(at: AppTest) -> str:
@@ -99,8 +99,8 @@ def test_blind_mode_hides_the_verifier_until_submit(full_db):
     rate(at, "reject")
     assert len(verifier_metrics(at)) == 4
     assert all("(you)" in str(m.delta) for m in at.metric if m.label.startswith("Verifier"))
-    compare = next(d.value for d in at.dataframe if "difference" in d.value.columns)
-    assert compare["difference"].notna().all()
+    compare = next(d.value for d in at.dataframe if "Difference" in d.value.columns)
+    assert compare["Difference"].notna().all()
     # with blind mode off the scores show before submitting, and the rating is stored unblind
     at.button(key="rv_next").click().run()
     at.toggle(key="rv_blind").set_value(False).run()
@@ -135,6 +135,48 @@ def test_edit_reopens_and_updates_the_same_row(full_db):
     at.selectbox(key="rv_reopen").set_value(item)
     at.button(key="rv_reopen_go").click().run()
     assert shown_item(at) == item and at.number_input(key="rv_accuracy").value == 20
+
+
+def test_previous_returns_to_the_items_you_rated_latest_first(full_db):
+    at = app("views/review.py", "rita", "reviewer")
+    first = shown_item(at)
+    rate(at)
+    at.button(key="rv_next").click().run()
+    passed = shown_item(at)
+    at.button(key="rv_next").click().run()  # pass one item unrated
+    second = shown_item(at)
+    rate(at, "reject", {**SCORES, "accuracy": 33})
+    at.button(key="rv_next").click().run()
+    assert shown_item(at) not in (first, passed, second)
+    at.button(key="rv_prev").click().run()  # the item just rated, with its scores
+    assert shown_item(at) == second and at.number_input(key="rv_accuracy").value == 33
+    at.button(key="rv_prev").click().run()
+    assert shown_item(at) == first and at.number_input(key="rv_accuracy").value == 81
+    at.button(key="rv_prev").click().run()  # nothing older: stays
+    assert shown_item(at) == first
+    at.button(key="rv_next").click().run()
+    assert shown_item(at) == second
+    at.button(key="rv_next").click().run()  # back to the queue where it was left
+    queue_item = shown_item(at)
+    assert queue_item not in (first, second) and any("Blind mode" in c.value for c in at.caption)
+    at.button(key="rv_next").click().run()
+    at.button(key="rv_prev").click().run()  # a passed queue slot first, then the ratings
+    assert shown_item(at) == queue_item
+
+
+def test_review_navigation_core():
+    from honeybee_core.review import Place, navigate
+
+    rated = ["c", "b", "a"]  # latest first
+    assert navigate(Place(2), -1, rated) == Place(1)  # passed items first
+    assert navigate(Place(2, left_rated=True), -1, rated) == Place(2, "c", True)
+    assert navigate(Place(0), -1, rated) == Place(0, "c", True)
+    assert navigate(Place(0, "c", True), -1, rated) == Place(0, "b", True)
+    assert navigate(Place(0, "a", True), -1, rated) == Place(0, "a", True)
+    assert navigate(Place(0, "b", True), 1, rated) == Place(0, "c", True)
+    assert navigate(Place(0, "c", True), 1, rated) == Place(0, None, True)
+    assert navigate(Place(3), 1, rated) == Place(4)
+    assert navigate(Place(0), -1, []) == Place(0)
 
 
 def test_another_tab_of_the_same_person_sees_the_rating(full_db):
@@ -181,8 +223,21 @@ def test_explore_filters_and_pages(full_db):
     at.multiselect(key="ex_stages").set_value([2]).run()
     at.text_input(key="ex_search").input("q1").run()
     table = table_of(at)
-    assert len(table) > 0 and set(table["stage"]) == {2}
-    assert table["instruction"].str.lower().str.contains("q1").all()
+    assert len(table) > 0 and set(table["Stage"]) == {2}
+    assert table["Instruction"].str.lower().str.contains("q1").all()
+    assert not any("_" in c for c in table.columns)
+
+
+def test_explore_pages_stay_within_the_pages_there_are(full_db):
+    at = app("views/explore.py")
+    at.selectbox(key="ex_page_size").set_value(25).run()
+    assert any(c.value == "40 items match · page 1 of 2" for c in at.caption)
+    at.number_input(key="ex_page").set_value(2).run()
+    assert len(table_of(at)) == 15
+    at.text_input(key="ex_search").input("q1").run()  # 11 items: one page, no page 2 to show
+    assert any(c.value == "11 items match · page 1 of 1" for c in at.caption)
+    at.text_input(key="ex_search").input("q17").run()
+    assert any(c.value == "1 item matches · page 1 of 1" for c in at.caption)
 
 
 def test_password_mode_signs_in(full_db, monkeypatch):

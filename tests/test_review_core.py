@@ -308,8 +308,10 @@ def test_explore_rejects_bad_queries_and_pages_past_the_end(explored):
         explore.explore(explored, ExploreQuery(ranges={"accuracy": (90, 10)}))
     with pytest.raises(InputError):
         explore.explore(explored, ExploreQuery(page_size=0))
-    page = explore.explore(explored, ExploreQuery(page=99))
-    assert page.rows.empty and page.total == 120 and page.pages == 3
+    page = explore.explore(explored, ExploreQuery(page=99))  # past the end: the last page
+    assert page.page == 2 and len(page.rows) == 20 and page.total == 120 and page.pages == 3
+    assert page.rows["id"].tolist() == explore.explore(explored, ExploreQuery(page=2)).rows[
+        "id"].tolist()
     detail = explore.item_detail(explored, "item00024")
     assert detail.decision == "reject" and detail.item["id"] == "item00024"
     assert detail.decisions["decision"].tolist() == ["reject", "approve"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import streamlit as st
 
-from honeybee_core import auth
+from honeybee_core import auth, demo
 from honeybee_core.auth import Actor
 from honeybee_core.config import get_settings
 from honeybee_core.errors import HoneybeeError
@@ -31,6 +31,27 @@ def repo() -> Repository:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() raises; keeps type checkers honest
+
+
+def demo_badge() -> None:
+    """A small "demo data" badge on every page while the offline demo's items are present."""
+    if demo.demo_items(repo()):
+        st.caption(":orange-badge[🧪 Demo data] These items are synthetic: written by the "
+                   "offline demo generator and rated by two simulated experts.")
+
+
+def rerun_on_change(fingerprint: Callable[[], Hashable], key: str, every: float = 3.0) -> None:
+    """Check fingerprint() every few seconds from an invisible fragment and rerun the page when
+    it changed: the page updates by itself, and nothing on it redraws (or fades) meanwhile."""
+    st.session_state[key] = fingerprint()  # what this run of the page shows
+
+    def watch() -> None:
+        now = fingerprint()
+        if st.session_state.get(key) != now:
+            st.session_state[key] = now
+            st.rerun()
+
+    st.fragment(run_every=every)(watch)()
 
 
 def attempt(action: Callable[[], T]) -> T | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from honeybee_core import safefile, transfer
+from honeybee_core.wording import header, plural
 from views.common import attempt, current_actor, repo
 
 actor = current_actor("curator")  # importing changes the data: curators and admins only
@@ -35,7 +36,8 @@ if upload is not None and st.button("Import", key="import_go", type="primary"):
             fmt = "verifier" if kind == "Verifier results" else "auto"
             result = attempt(lambda: transfer.import_file(store, path, fmt, verifier=verifier))
     if result is not None:
-        st.success(", ".join(f"{k}: {v}" for k, v in result.as_dict().items() if k != "path"))
+        st.success(", ".join(f"{header(k)}: {v}" for k, v in result.as_dict().items()
+                             if k != "path"))
         if getattr(result, "replace", False):
             st.warning(f"--replace: {result.replaced} rating(s) by other people were replaced; "
                        "their old values are in the ratings history.")
@@ -48,5 +50,5 @@ if st.button("Prepare download", key="export_go"):
         out = Path(tmp) / ("honeybee." + {"alpaca": "json"}.get(fmt, fmt))
         result = attempt(lambda: transfer.export_items(store, out, fmt, approved=approved))
         if result is not None:
-            st.download_button(f"Download {result.items} items", out.read_bytes(),
+            st.download_button(f"Download {plural(result.items, 'item')}", out.read_bytes(),
                                file_name=out.name, key="export_download")

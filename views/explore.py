@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from honeybee_core import explore, review
+from honeybee_core import audit, explore, review
+from honeybee_core.audit_report import CELLS
 from honeybee_core.config import get_settings
 from honeybee_core.domain import RANGE_COLUMNS, SORT_COLUMNS, ExploreQuery, ItemWhere
+from honeybee_core.wording import header, past, plural, readable
 from views.common import attempt, current_actor, repo
 from views.item_view import show_item, show_verifier
 
@@ -13,14 +15,26 @@ ss = st.session_state
 st.title("Explore")
 if ss.get("ex_msg"):
     st.success(ss.pop("ex_msg"))
+link, only = audit.from_explore_params(st.query_params.to_dict()), None
+if link is not None:  # a confusion cell linked from the Agreement page
+    only = attempt(lambda: tuple(audit.confusion_ids(store, *link)))
+    if only is not None:
+        note, clear = st.columns([5, 1])
+        note.info(f"Only the {plural(len(only), 'item')} {CELLS[link[2]]} under the rule "
+                  f"`{link[1]}` (from the Agreement page); the filters below narrow them further.")
+        if clear.button("Show all items", key="ex_clear_link"):
+            st.query_params.clear()
+            st.rerun()
 
 opts = review.filter_options(store)
 c1, c2, c3, c4 = st.columns(4)
 where = ItemWhere(
-    tuple(c1.multiselect("Stage", opts["stages"], key="ex_stages")),
-    tuple(c2.multiselect("Topic", opts["topics"], key="ex_topics")),
-    tuple(c3.multiselect("Task type", opts["task_types"], key="ex_task_types")),
-    tuple(c4.multiselect("Source", opts["sources"], key="ex_sources")),
+    tuple(c1.multiselect("Stage", opts["stages"], key="ex_stages", placeholder="All stages")),
+    tuple(c2.multiselect("Topic", opts["topics"], key="ex_topics", placeholder="All topics")),
+    tuple(c3.multiselect("Task type", opts["task_types"], key="ex_task_types",
+                         placeholder="All task types")),
+    tuple(c4.multiselect("Source", opts["sources"], key="ex_sources",
+                         placeholder="All sources")),
 )
 c1, c2, c3 = st.columns([3, 1, 1])
 search = c1.text_input("Search instruction, input and output", key="ex_search")
@@ -29,22 +43,27 @@ decision = c3.selectbox("Decision", ["any", "approve", "reject", "undecided"], k
 ranges = {}
 with st.expander("Verifier score ranges"):
     for col, column in zip(st.columns(len(RANGE_COLUMNS)), RANGE_COLUMNS, strict=True):
-        low, high = col.slider(column.replace("_", " "), 0, 100, (0, 100), key=f"ex_range_{column}")
+        low, high = col.slider(header(column), 0, 100, (0, 100), key=f"ex_range_{column}")
         if (low, high) != (0, 100):  # untouched ranges keep unscored items in
             ranges[column] = (float(low), float(high))
 c1, c2, c3, c4 = st.columns(4)
-sort = c1.selectbox("Sort by", SORT_COLUMNS, key="ex_sort")
+sort = c1.selectbox("Sort by", SORT_COLUMNS, key="ex_sort", format_func=header)
 descending = c2.toggle("Descending", key="ex_desc")
 size = c3.selectbox("Rows per page", [25, 50, 100, 200], index=1, key="ex_page_size")
-page_no = c4.number_input("Page", 1, None, 1, key="ex_page") - 1
+page_no = ss.get("ex_page", 1) - 1  # the page picker sits under the table, once pages are known
 
 query = ExploreQuery(where, search, ranges, {"any": None, "rated": True, "unrated": False}[rated],
-                     None if decision == "any" else decision, sort, descending, page_no, size)
+                     None if decision == "any" else decision, sort, descending, page_no, size,
+                     only)
 result = attempt(lambda: explore.explore(store, query))
 if result is None:
     st.stop()
-st.caption(f"{result.total:,} items match · page {page_no + 1} of {result.pages}")
-st.dataframe(result.rows, hide_index=True, key="ex_table")
+ss["ex_page"] = result.page + 1  # past the end: the last page (set before the widget exists)
+matches = "matches" if result.total == 1 else "match"
+c4.caption(f"{plural(result.total, 'item')} {matches} · page {result.page + 1} of {result.pages}")
+st.dataframe(readable(result.rows), hide_index=True, key="ex_table")
+if result.pages > 1:
+    st.columns([1, 5])[0].number_input("Page", 1, result.pages, key="ex_page")
 
 if not result.rows.empty:
     labels = dict(zip(result.rows["id"], result.rows["instruction"].str.slice(0, 100),
@@ -58,16 +77,16 @@ if not result.rows.empty:
         with right:
             show_verifier(detail.verifier_scores)
             st.markdown(f"**Expert ratings** ({len(detail.ratings)})")
-            st.dataframe(detail.ratings, hide_index=True, key="ex_ratings")
+            st.dataframe(readable(detail.ratings), hide_index=True, key="ex_ratings")
             st.markdown(f"**Decision: {detail.decision}** · history, latest first")
-            st.dataframe(detail.decisions, hide_index=True, key="ex_decisions")
+            st.dataframe(readable(detail.decisions), hide_index=True, key="ex_decisions")
             if actor.can("decide"):
                 reason = st.text_input("Reason (optional)", key="ex_reason")
                 a, r = st.columns(2)
                 for col, verdict in ((a, "approve"), (r, "reject")):
                     if col.button(verdict.capitalize(), key=f"ex_{verdict}") and attempt(
                             lambda v=verdict: review.decide(store, actor, item_id, v, reason)):
-                        ss["ex_msg"] = f"Item {verdict}d."
+                        ss["ex_msg"] = f"Item {past(verdict)}."
                         st.rerun()
 
 if actor.can("bulk_decide"):
@@ -85,11 +104,13 @@ if actor.can("bulk_decide"):
             ss["ex_bulk_plan"] = (inputs, plan.n) if plan else None
         planned = ss.get("ex_bulk_plan")
         if planned and planned[0] == inputs:  # a preview of exactly these inputs comes first
-            st.info(f"{planned[1]:,} items would be {bulk}d under {rule}.")
-            if st.button(f"Apply to {planned[1]:,} items", key="ex_bulk_apply", type="primary"):
+            st.info(f"{plural(planned[1], 'item')} would be {past(bulk)} under {rule}.")
+            if st.button(f"Apply to {plural(planned[1], 'item')}", key="ex_bulk_apply",
+                         type="primary"):
                 done = attempt(lambda: review.bulk_apply(
                     store, actor, rule, bulk, undecided_only=only_new, expected=planned[1]))
                 ss["ex_bulk_plan"] = None
                 if done is not None:
-                    ss["ex_msg"] = f"{done.n:,} items {bulk}d; the rule is recorded on each."
+                    ss["ex_msg"] = (f"{plural(done.n, 'item')} {past(bulk)}; the rule is "
+                                    "recorded on each.")
                     st.rerun()

@@ -12,7 +12,8 @@ from honeybee_core.pipeline.costs import estimate_generation, estimate_verificat
 from honeybee_core.pipeline.instructor import GenerateParams
 from honeybee_core.pipeline.prompts import VERIFY_VERSION
 from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
-from views.common import attempt, current_actor, repo
+from honeybee_core.wording import readable
+from views.common import attempt, current_actor, repo, rerun_on_change
 
 PROVIDERS = ["offline", "openai", "anthropic"]
 settings = get_settings()
@@ -30,8 +31,9 @@ with gen:
                             index=PROVIDERS.index(settings.instructor_provider))
     model = st.text_input("Model", settings.instructor_model if provider == "offline"
                           or settings.instructor_provider != "offline" else "", key="gen_model")
-    topics = st.multiselect("Topics (none = all 20)", TOPICS, key="gen_topics")
-    kinds = st.multiselect("Task types (none = all 20)", TASK_TYPES, key="gen_task_types")
+    topics = st.multiselect("Topics", TOPICS, key="gen_topics", placeholder="All 20 topics")
+    kinds = st.multiselect("Task types", TASK_TYPES, key="gen_task_types",
+                           placeholder="All 20 task types")
     upload = st.file_uploader("Grounding passages (JSONL with 'text', or blank-line separated "
                               "text)", type=["jsonl", "txt", "md"], key="gen_grounded")
     n = st.number_input("Triples", 1, 100_000, 50, key="gen_n")
@@ -82,7 +84,12 @@ with ver:
             st.success("Verification started; progress below.")
 
 
-@st.fragment(run_every=2)
+def job_states() -> tuple:
+    return tuple(store.jobs(limit=8)[["id", "status"]].itertuples(index=False))
+
+
+# the board polls only while a job runs; otherwise an invisible watcher notices a new job
+@st.fragment(run_every=2 if any(s in ("queued", "running") for _, s in job_states()) else None)
 def job_board() -> None:
     st.subheader("Jobs")
     for job in jobs.job_board(store, limit=8):
@@ -92,7 +99,8 @@ def job_board() -> None:
             jobs.request_cancel(job["id"])
     history = store.jobs(limit=50)
     if len(history):
-        st.dataframe(history, hide_index=True, key="jobs_table")
+        st.dataframe(readable(history), hide_index=True, key="jobs_table")
 
 
 job_board()
+rerun_on_change(job_states, "gen_jobs_seen")

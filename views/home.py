@@ -4,7 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from honeybee_core import explore
+from honeybee_core.wording import readable
 from views.common import attempt, repo
+
+# what fits in half the page; the full rows are on the Generate and Train pages
+JOB_COLUMNS = ["kind", "status", "progress_done", "progress_total", "created_by", "finished_at"]
+RUN_COLUMNS = ["id", "status", "step", "max_steps", "base_model", "finished_at"]
 
 st.title("🐝 HoneyBee Studio")
 st.caption(
@@ -38,9 +43,11 @@ st.subheader("Rating progress per reviewer")
 if summary.reviewers.empty:
     st.caption("No reviewers yet.")
 else:
-    st.dataframe(summary.reviewers, hide_index=True, key="home_reviewers")
+    st.dataframe(readable(summary.reviewers), hide_index=True, key="home_reviewers")
 jobs_col, runs_col = st.columns(2)
 jobs_col.subheader("Latest jobs")
-jobs_col.dataframe(summary.jobs, hide_index=True, key="home_jobs")
+jobs_col.dataframe(readable(summary.jobs.reindex(columns=JOB_COLUMNS)), hide_index=True,
+                   key="home_jobs")
 runs_col.subheader("Latest training runs")
-runs_col.dataframe(summary.runs, hide_index=True, key="home_runs")
+runs_col.dataframe(readable(summary.runs.reindex(columns=RUN_COLUMNS)), hide_index=True,
+                   key="home_runs")

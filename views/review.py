@@ -1,10 +1,12 @@
 """Review: rate your audit queue beside the verifier (hidden until you submit in blind mode)."""
 
+import pandas as pd
 import streamlit as st
 
 from honeybee_core import audit, explore, review
 from honeybee_core.errors import HoneybeeError
 from honeybee_core.review import DIMENSIONS, RUBRIC, ItemWhere, Rating
+from honeybee_core.wording import readable
 from views.common import attempt, current_actor, repo
 from views.item_view import show_item, show_verifier
 
@@ -15,7 +17,7 @@ KEYS = {"approve": "Alt+A", "reject": "Alt+X", "skip": "Alt+S", "flag": "Alt+G"}
 
 
 def _reset() -> None:
-    ss.update(rv_pos=0, rv_revealed=None, rv_edit=None)
+    ss.update(rv_pos=0, rv_revealed=None, rv_edit=None, rv_left=False)
 
 
 def _submit(verdict: str, item_id: str, blind: bool) -> None:
@@ -27,23 +29,26 @@ def _submit(verdict: str, item_id: str, blind: bool) -> None:
         ss["rv_error"] = str(exc)
         return
     ss.update(rv_edit=None, rv_revealed=None if verdict == "skip" else item_id,
-              rv_saved=f"Saved your rating ({verdict}).")
+              rv_left=verdict == "skip", rv_saved=f"Saved your rating ({verdict}).")
 
 
 def _move(step: int) -> None:
-    if ss.get("rv_revealed") or ss.get("rv_edit"):
-        ss.update(rv_revealed=None, rv_edit=None)
-        if step > 0:  # the rated item has left the queue: its slot already holds the next one
-            return
-    ss["rv_pos"] = max(0, ss["rv_pos"] + step)
+    # Previous walks back through what you rated, latest first; Next walks forward to the queue
+    here = review.Place(ss["rv_pos"], ss.get("rv_revealed") or ss.get("rv_edit"),
+                        ss.get("rv_left", False))
+    there = review.navigate(here, step, review.my_ratings(store, actor)["instruction_id"])
+    ss.update(rv_pos=there.pos, rv_edit=there.opened, rv_revealed=None, rv_left=there.left_rated)
 
 
 st.title("Review")
 opts = review.filter_options(store)
 c1, c2, c3, c4, c5 = st.columns([1, 2, 2, 2, 1.4])
-stages = c1.multiselect("Stage", opts["stages"], key="rv_stages", on_change=_reset)
-topics = c2.multiselect("Topic", opts["topics"], key="rv_topics", on_change=_reset)
-kinds = c3.multiselect("Task type", opts["task_types"], key="rv_task_types", on_change=_reset)
+stages = c1.multiselect("Stage", opts["stages"], key="rv_stages", on_change=_reset,
+                        placeholder="All")
+topics = c2.multiselect("Topic", opts["topics"], key="rv_topics", on_change=_reset,
+                        placeholder="All topics")
+kinds = c3.multiselect("Task type", opts["task_types"], key="rv_task_types", on_change=_reset,
+                       placeholder="All task types")
 verifier = c4.selectbox("Verifier", opts["verifiers"], index=None, key="rv_verifier",
                         placeholder="all verifiers", on_change=_reset)
 blind = c5.toggle("Blind", value=True, key="rv_blind",
@@ -64,6 +69,9 @@ for key, show in (("rv_error", st.error), ("rv_saved", st.success)):
 item_id, mode = ss.get("rv_revealed"), "revealed"
 if not item_id:
     item_id, mode = ss.get("rv_edit"), "edit"
+    if item_id:
+        st.caption("Your earlier rating of this item · ◀ Previous goes further back, Next ▶ "
+                   "towards your queue")
 if not item_id:
     mode, item_id = "queue", page.ids[0] if page.ids else None
     st.caption(f"Item {ss['rv_pos'] + 1} of {page.total} · shortcuts: "
@@ -82,7 +90,7 @@ else:
         if mode == "revealed" and stored is not None:
             st.markdown("**Your rating beside the verifier's**")
             show_verifier(detail.verifier_scores, yours)
-            st.dataframe(review.compare_with_verifier(stored, detail.verifier_scores),
+            st.dataframe(readable(review.compare_with_verifier(stored, detail.verifier_scores)),
                          hide_index=True, key="rv_compare")
             st.button("Edit this rating", key="rv_edit_again", on_click=ss.update,
                       kwargs={"rv_edit": item_id, "rv_revealed": None})
@@ -114,8 +122,11 @@ nxt.button("Next ▶", key="rv_next", shortcut="Alt+N", on_click=_move, args=(1,
 with st.sidebar:
     st.caption("Your running agreement with the verifier (Spearman ρ, 95 % CI)")
     rho = audit.reviewer_agreement(store, actor.name)
-    if rho["rho"].notna().any():
-        st.dataframe(rho, hide_index=True, key="rv_rho")
+    if rho["rho"].notna().any():  # lines, not a table: the sidebar is narrow
+        st.markdown("\n".join(
+            f"- **{r['dimension'].capitalize()}** {r['rho']:.2f} ({r['95% CI']}), n = {r['n']}"
+            if pd.notna(r["rho"]) else f"- **{r['dimension'].capitalize()}** not yet (n = "
+            f"{r['n']})" for _, r in rho.iterrows()))
     else:
         st.caption("Appears once you have rated a few scored items.")
 

@@ -19,6 +19,9 @@ from honeybee_core.providers.offline_facts import passage_for
 from honeybee_core.providers.offline_templates import TEMPLATES, Ctx, Triple, weaken
 from honeybee_core.providers.offline_text import (
     content_words,
+    contradictions,
+    copies_input,
+    cut_off,
     f1,
     matsci_hits,
     overlap,
@@ -170,10 +173,13 @@ def verify(payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     completeness = round(100 * (0.55 * coverage + 0.45 * length_ok))
 
     issues, reasonableness = _consistency(instr, inp, out, source, bool(out_hits))
-    if out.strip() in (inp.strip(), instr.strip()):  # a copy does not perform the task
-        accuracy, completeness = min(accuracy, 35), min(completeness, 40)
+    # grounded words prove little when the output is a copy, a fragment, or says the opposite
+    if copies_input(out, inp, instr):
+        accuracy, completeness = min(accuracy, 30), min(completeness, 25)
     elif "the output looks cut off" in issues:
-        completeness = min(completeness, 30)
+        accuracy, completeness = min(accuracy, 45), min(completeness, 25)
+    if any(i.startswith(("it contradicts", "numbers not in")) for i in issues):
+        accuracy = min(accuracy, 50)
     rationale = (
         f"Heuristic verdict: {grounding:.0%} of the output's content words occur in the input; "
         f"{len(all_hits)} materials-science terms ({len(out_hits)} in the output); the output "
@@ -195,12 +201,16 @@ def _consistency(
     if not ws:
         return ["the output is empty"], 0
     score, issues = 100, []
-    if out.strip() in (inp.strip(), instr.strip()):
+    if copies_input(out, inp, instr):
         score -= 45
         issues.append("the output only repeats the input or the instruction")
-    if len(ws) < 5 and out.rstrip()[-1:] not in ".!?)":
+    if cut_off(out, source):
         score -= 35
         issues.append("the output looks cut off")
+    flipped = contradictions(out, source)
+    if flipped:
+        score -= 40
+        issues.append(f"it contradicts the input ({', '.join(flipped[:2])})")
     if _repeats(ws):
         score -= 15
         issues.append("a word is repeated")

@@ -1,4 +1,5 @@
-"""Textbook-level statements per topic: offline Instructor material when no passage is given."""
+"""Textbook-level materials knowledge for the offline Instructor: statements per topic (used when
+no passage is given), rules of thumb, densities, and plain words for jargon."""
 
 from __future__ import annotations
 
@@ -91,6 +92,78 @@ FACTS: dict[str, tuple[str, ...]] = {
         "The self-healing coating recovered 90 % of its corrosion resistance after scratching.",
     ),
 }
+
+
+# Densities in g/cm3 at room temperature, for the code-interpretation examples.
+DENSITIES = {"aluminium": 2.70, "silicon": 2.33, "titanium": 4.51, "zirconia": 5.68,
+             "iron": 7.87, "nickel": 8.91, "copper": 8.96, "alumina": 3.95, "tungsten": 19.3}
+
+# (process, property, effect, the materials it applies to; the first is the default)
+RULES = [
+    ("annealing", "ductility", "increases, because annealing relieves internal stresses "
+     "and lets dislocations recover", ("copper", "steel", "aluminium", "brass", "nickel")),
+    ("quenching from the austenite range", "hardness", "increases, because rapid cooling "
+     "forms hard martensite", ("steel",)),
+    ("grain refinement", "yield strength", "increases, because more grain boundaries block "
+     "dislocation motion (the Hall-Petch relation)", ("steel", "copper", "aluminium", "alloy")),
+    ("cold working", "ductility", "decreases, because the dislocation density rises",
+     ("copper", "steel", "aluminium", "brass")),
+    ("a temperature rise", "diffusion rate", "increases exponentially, following the "
+     "Arrhenius law", ("steel", "silicon", "alloy", "ceramic")),
+    ("added porosity", "stiffness", "decreases, because pores carry no load",
+     ("ceramic", "alumina", "concrete", "zirconia")),
+    ("a higher crosslink density", "glass transition temperature", "increases, because "
+     "crosslinks restrict chain motion", ("epoxy", "polymer", "elastomer")),
+    ("donor doping", "electrical conductivity", "increases, because the dopants "
+     "add free electrons", ("silicon", "germanium", "semiconductor")),
+    ("a smaller particle size", "surface-to-volume ratio", "increases, roughly as 1/d",
+     ("nanoparticles", "catalyst", "gold")),
+    ("tempering", "toughness", "increases, because tempering relieves the brittleness of "
+     "fresh martensite", ("steel",)),
+    ("sintering at a higher temperature", "density", "increases, because pores close as atoms "
+     "diffuse", ("alumina", "zirconia", "ceramic")),
+    ("ion exchange in a potassium salt bath", "surface strength", "increases, because larger "
+     "ions put the surface in compression", ("glass",)),
+    ("adding carbon fibers", "stiffness", "increases, because the stiff fibers carry most of "
+     "the load", ("epoxy", "polymer", "composite")),
+    ("heating above the Curie temperature", "magnetization", "vanishes, because thermal "
+     "agitation destroys the magnetic order", ("iron", "nickel", "magnet")),
+    ("oxygen loss", "critical temperature", "decreases, because fewer charge carriers remain "
+     "in the copper-oxygen planes", ("cuprate", "YBa2Cu3O7")),
+]
+
+# Plain words for jargon, for text simplification (the gloss goes in brackets after the term).
+GLOSSES = {
+    "ductility": "how far it stretches before breaking", "hardness": "resistance to dents",
+    "toughness": "resistance to cracking", "modulus": "stiffness", "band gap": "the energy an "
+    "electron needs to conduct", "conductivity": "how easily current flows",
+    "annealing": "slow heating and cooling", "sintering": "bonding a powder by heating",
+    "quenching": "rapid cooling", "dislocations": "line defects in the crystal",
+    "dislocation": "a line defect in the crystal", "grain boundaries": "borders between "
+    "crystals", "lattice": "the regular arrangement of atoms", "microstructure": "the internal "
+    "structure seen under a microscope", "precipitates": "tiny particles", "catalyst": "a "
+    "substance that speeds up a reaction", "amorphous": "without an ordered structure",
+    "corrosion": "chemical attack", "diffusion": "the spreading of atoms", "polymer": "a "
+    "long-chain molecule", "semiconductor": "a material that conducts only partly",
+    "dielectric": "an electrical insulator", "dielectrics": "electrical insulators",
+    "critical temperature": "the temperature below which it superconducts",
+    "glass transition": "the change from glassy to rubbery", "capacitance": "the ability to "
+    "store charge", "crystalline": "with atoms in a regular pattern", "alloy": "a metal mixed "
+    "from several elements", "substrate": "the base it is grown on", "anisotropic": "different "
+    "in each direction", "stress": "force per area", "viscosity": "resistance to flow",
+    "martensite": "a hard phase formed by fast cooling", "austenite": "a high-temperature "
+    "phase of iron", "superconductivity": "current flow without resistance", "coercivity":
+    "resistance to demagnetization", "perovskite": "a common crystal structure type",
+    "nanoparticles": "particles a few nanometres across", "electrolyte": "the ion-conducting "
+    "layer", "cathode": "the positive electrode", "anode": "the negative electrode",
+    "oxidation": "reaction with oxygen", "thermoplastics": "plastics that melt when heated",
+    "composite": "a material made of two or more materials", "monomers": "small building-block "
+    "molecules", "photons": "particles of light", "chirality": "the way the sheet is rolled",
+    "percolating": "connected", "epitaxial": "grown in line with the crystal below",
+}
+PLAIN_WORDS = {"utilized": "used", "utilize": "use", "exhibits": "shows", "exhibit": "show",
+               "synthesized": "made", "fabricated": "made", "approximately": "about",
+               "subsequently": "then", "consequently": "so", "commence": "start"}
 
 
 def passage_for(topic: str, rng: random.Random, extra: int = 3) -> str:

@@ -1,7 +1,8 @@
 """Offline instruction templates: one function per MatSci-Instruct task type.
 
 Each template turns passage sentences into an (instruction, input, output) triple with plain
-rules; nothing here is a language model. Variety comes from a seeded random.Random.
+rules; nothing here is a language model. Outputs are whole sentences taken from or built on the
+passage's facts, never the input handed back. Variety comes from a seeded random.Random.
 """
 
 from __future__ import annotations
@@ -10,173 +11,192 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from honeybee_core.providers.offline_code import SNIPPETS
+from honeybee_core.providers.offline_facts import FACTS, GLOSSES, PLAIN_WORDS, RULES
 from honeybee_core.providers.offline_text import (
-    MATERIALS,
-    PROCESSES,
-    PROPERTIES,
-    STRUCTURE,
+    NUMBER_RE,
+    OPPOSITES,
+    POS_TAGS,
     content_words,
-    formulas,
+    copies_input,
+    key_terms,
     quantities,
-    terms_of,
     words,
 )
 
 Triple = tuple[str, str, str]
+# A sentence opening like this leans on the one before it; it reads badly on its own.
+_DANGLING = re.compile(
+    r"^(however|consequently|this|these|that|those|it|its|they|their|such|thus|therefore|"
+    r"as a result|in contrast|by contrast|both|also|other|another|here|there|similarly|"
+    r"instead|likewise|then|the same|in addition|moreover|further)\b", re.IGNORECASE)
+
+
+def _standalone(sentence: str) -> bool:
+    return not _DANGLING.match(sentence)
 
 
 @dataclass
 class Ctx:
+    """One call's passage and random state. Sentences and windows already used for an item of
+    this call are taken again only when nothing else fits, so a call's items differ."""
+
     topic: str
     sentences: list[str]
     rng: random.Random
+    used: set[str] = field(default_factory=set)
+
+    def choose(self, candidates: list[str], weights: list[float] | None = None) -> str:
+        """One of candidates, preferring those not used yet in this call."""
+        fresh = [i for i, s in enumerate(candidates) if s not in self.used] or \
+            list(range(len(candidates)))
+        pool_weights = None if weights is None else [weights[i] for i in fresh]
+        chosen = candidates[self.rng.choices(fresh, weights=pool_weights)[0]]
+        self.used.add(chosen)
+        return chosen
 
     def pick(self) -> str:
-        return self.rng.choice(self.sentences)
+        return self.choose([s for s in self.sentences if _standalone(s)] or self.sentences)
 
     def window(self, k: int) -> list[str]:
+        """k consecutive sentences, starting on one that stands on its own where possible."""
         if len(self.sentences) <= k:
             return list(self.sentences)
-        start = self.rng.randrange(len(self.sentences) - k + 1)
+        starts = range(len(self.sentences) - k + 1)
+        keys = [f"window {i}+{k}" for i in starts if _standalone(self.sentences[i])] or \
+            [f"window {i}+{k}" for i in starts]
+        start = int(self.choose(keys).split()[1].split("+")[0])
         return self.sentences[start : start + k]
 
-    def best(self, vocab: list[str]) -> str:
-        """A sentence rich in vocab terms (ties broken by the rng)."""
-        scored = [(len(terms_of(s, vocab)), self.rng.random(), s) for s in self.sentences]
-        return max(scored)[2]
+    def best(self, *kinds: str) -> str:
+        """A standalone sentence with terms of these kinds, the richer the likelier; else the
+        richest sentence."""
+        counts = [len(key_terms(s, *kinds)) for s in self.sentences]
+        fit = [(s, n) for s, n in zip(self.sentences, counts, strict=True)
+               if n and _standalone(s)]
+        if fit:
+            return self.choose([s for s, _ in fit], [n for _, n in fit])
+        return max(zip(counts, self.sentences, strict=True))[1]
 
 
-def _materials(text: str) -> list[str]:
-    return list(dict.fromkeys(formulas(text) + terms_of(text, MATERIALS)))
+def _and(items: list[str], empty: str = "none mentioned") -> str:
+    items = list(dict.fromkeys(items))
+    if not items:
+        return empty
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _join(items: list[str], empty: str = "none stated") -> str:
-    return ", ".join(items) if items else empty
+def _topic(c: Ctx) -> str:
+    return c.topic if c.topic[:2].isupper() else c.topic.lower()
+
+
+def _notes(text: str) -> str:
+    """Key terms and quantities of text as a line of notes."""
+    return "Notes: " + "; ".join(dict.fromkeys(key_terms(text)[:5] + quantities(text)[:3])) + "."
 
 
 def open_ended(c: Ctx) -> Triple:
-    sents = c.window(3)
-    lead = c.rng.choice(["Write a short paragraph", "Compose a brief explanation"])
-    out = " ".join(sents)
-    return f"{lead} about {c.topic}, using the notes provided.", " ".join(sents[:2]), out
+    text = " ".join(c.window(3))
+    lead = c.rng.choice(["Write a short paragraph", "Write a brief explanation"])
+    return (f"{lead} on {_topic(c)} for a materials-science student, using these notes.",
+            _notes(text), text)
+
+
+_CLASSES = {"processing": ("process", "how the material is made or treated"),
+            "structure": ("structure", "the material's internal structure"),
+            "property": ("property", "how the material behaves")}
 
 
 def classification(c: Ctx) -> Triple:
-    s = c.pick()
-    scores = {
-        "processing": len(terms_of(s, PROCESSES)),
-        "structure": len(terms_of(s, STRUCTURE)),
-        "property": len(terms_of(s, PROPERTIES)),
-    }
-    label = max(scores, key=lambda k: (scores[k], k == "property"))
-    cue = _join(terms_of(s, PROCESSES + STRUCTURE + PROPERTIES), "its general wording")
+    s = c.best("process", "structure", "property")
+    found = {label: key_terms(s, kind) for label, (kind, _) in _CLASSES.items()}
+    label = max(found, key=lambda k: (len(found[k]), k == "property"))
+    cues = f" ({_and(found[label])})" if found[label] else ""
     instr = "Classify the sentence as describing processing, structure or property of a material."
-    return instr, s, f"{label.capitalize()}. The sentence mentions {cue}."
+    return instr, s, f"{label.capitalize()}: it is about {_CLASSES[label][1]}{cues}."
 
 
 def ner(c: Ctx) -> Triple:
     text = " ".join(c.window(2))
-    out = (
-        f"Materials: {_join(_materials(text))}. Properties: {_join(terms_of(text, PROPERTIES))}. "
-        f"Processes: {_join(terms_of(text, PROCESSES))}."
-    )
+    out = (f"Materials: {_and(key_terms(text, 'material'))}. Properties: "
+           f"{_and(key_terms(text, 'property'))}. Processes: {_and(key_terms(text, 'process'))}.")
     return "Identify the named materials, properties and processes in the text.", text, out
 
 
 def question_answering(c: Ctx) -> Triple:
-    s = c.best(PROPERTIES + MATERIALS)
-    term = (terms_of(s, PROPERTIES + MATERIALS + STRUCTURE) or content_words(s) or [c.topic])[0]
+    s = c.best("property", "material")
+    term = (key_terms(s, "property", "material", "structure") or [_topic(c)])[0]
     i = c.sentences.index(s)
     context = " ".join(c.sentences[max(0, i - 1) : i + 2])  # the answer must be in the input
-    return f"What does the text report about {term}?", context, s
+    return f"According to the text, what is known about “{term}”?", context, s
+
+
+_FILLERS = ("basically", "really", "kind of", "actually", "sort of")
 
 
 def editing(c: Ctx) -> Triple:
     s = c.pick()
     w = s.split()
-    pos = c.rng.randrange(1, max(2, len(w)))
-    noisy = " ".join(w[:pos] + [c.rng.choice(["basically", "really", "kind of"])] + w[pos:])
+    pos = c.rng.randrange(1, max(2, len(w) - 1))
+    noisy = " ".join(w[:pos] + [c.rng.choice(_FILLERS)] + w[pos:])
     return "Edit the sentence to remove informal filler words.", noisy, s
 
 
 def summarization(c: Ctx) -> Triple:
-    sents = c.window(4)
-    key = max(sents, key=lambda s: (len(terms_of(s, PROPERTIES + MATERIALS)), -len(s)))
-    return "Summarize the text in one sentence.", " ".join(sents), key
+    sents = c.window(c.rng.choice([4, 5, 6]))
+    if len(sents) < 3:
+        return "Name the materials and properties the text is about.", " ".join(sents), (
+            f"The text is about {_and(key_terms(' '.join(sents))[:3], _topic(c))}.")
+    lead = next((s for s in sents if _standalone(s)), sents[0])
+    rest = [s for s in sents if s is not lead]
+    detail = c.rng.choices(rest, weights=[1 + len(key_terms(s)) for s in rest])[0]
+    order = sorted((lead, detail), key=sents.index)
+    return "Summarize the text in two sentences.", " ".join(sents), " ".join(order)
 
 
 def writing(c: Ctx) -> Triple:
-    text = " ".join(c.sentences)
-    terms = (terms_of(text, MATERIALS + PROPERTIES) or [c.topic])[:2]
-    instr = f"Write an opening sentence for a report on {c.topic} that mentions {_join(terms)}."
-    out = f"This report examines {c.topic}, focusing on {_join(terms)}. {c.pick()}"
-    return instr, "", out
+    s = c.best("material", "property")
+    terms = (key_terms(s, "material", "property") or [_topic(c)])[:2]
+    instr = "Write two opening sentences for a report on the topic that mention the given terms."
+    return (instr, f"Topic: {_topic(c)}. Terms: {', '.join(terms)}.",
+            f"This report examines {_topic(c)}, with a focus on {_and(terms)}. {s}")
 
 
 def analysis(c: Ctx) -> Triple:
-    s = c.best(PROCESSES + PROPERTIES)
-    procs, props = terms_of(s, PROCESSES), terms_of(s, PROPERTIES)
+    both = [x for x in c.sentences if key_terms(x, "process") and key_terms(x, "property")]
+    s = c.choose(both) if both else c.best("process", "property")
+    procs, props = key_terms(s, "process"), key_terms(s, "property")
     if procs and props:
-        out = f"The text links {procs[0]} to {props[0]}: {s}"
+        lw = {w.lower() for w in words(s)}
+        up, down = lw & set(_POS.split()), lw & set(_NEG.split())
+        effect = "raises" if up and not down else "lowers" if down and not up else "changes"
+        mat = (key_terms(s, "material") or ["material"])[0]
+        cond = quantities(s)
+        where = f" (at {_and(cond[:2])})" if cond else ""
+        out = (f"The text ties processing to properties: {procs[0]} {effect} the {props[0]} of "
+               f"the {mat}{where}.")
     else:
-        out = f"The text gives no explicit processing-property link; its key statement is: {s}"
+        named = _and((procs or props)[:2], "no process or property")
+        out = (f"The text names {named} but does not tie a process to a property, so it "
+               f"supports no processing-property relation.")
     return "Analyze how processing relates to properties in the text.", s, out
 
 
-_CODE = [
-    (
-        "def hall_petch(sigma0, k, d):\n    return sigma0 + k / d ** 0.5\n\n"
-        "print(hall_petch({a}, {b}, {c}))",
-        "It applies the Hall-Petch relation: yield strength = sigma0 + k / sqrt(d), so the "
-        "strength rises as the grain size d shrinks. Here it prints {r:.1f}.",
-        lambda a, b, c: a + b / c**0.5,
-    ),
-    (
-        "import math\nD = {a} * math.exp(-{b} / (8.314 * {c}))\nprint(D)",
-        "It evaluates an Arrhenius diffusion coefficient D = D0 * exp(-Q / (R T)) with "
-        "D0 = {a}, Q = {b} J/mol and T = {c} K, giving about {r:.3g}.",
-        lambda a, b, c: a * 2.718281828 ** (-b / (8.314 * c)),
-    ),
-    (
-        "mass = {a}  # g\nvolume = {b}  # cm3\nprint(mass / volume)",
-        "It computes the density of a sample as mass / volume = {a} g / {b} cm3, "
-        "about {r:.2f} g/cm3.",
-        lambda a, b, c: a / b,
-    ),
-]
-
-
 def code_interpretation(c: Ctx) -> Triple:
-    code, expl, fn = c.rng.choice(_CODE)
-    a, b, cc = c.rng.randint(50, 400), c.rng.randint(2, 30) * 1000, c.rng.randint(300, 1200)
-    if "mass" in code:
-        b = c.rng.randint(2, 20)
-    r = fn(a, b, cc)
-    return (
-        "Explain what the following Python code computes in materials terms.",
-        code.format(a=a, b=b, c=cc),
-        expl.format(a=a, b=b, c=cc, r=r),
-    )
-
-
-_RULES = [
-    ("annealing", "ductility", "increases, because annealing relieves internal stresses"),
-    ("quenching", "hardness", "increases, because rapid cooling traps a hard martensitic phase"),
-    ("grain refinement", "yield strength", "increases, as grain boundaries block dislocations"),
-    ("a temperature rise", "diffusion rate", "increases exponentially (Arrhenius behaviour)"),
-    ("added porosity", "stiffness", "decreases, since pores carry no load"),
-    ("cold working", "ductility", "decreases, because dislocation density rises"),
-]
+    code, explanation = c.rng.choice(SNIPPETS)(c.rng)
+    return ("Explain what the following Python code computes in materials terms.",
+            f"```python\n{code}\n```", explanation)
 
 
 def commonsense(c: Ctx) -> Triple:
-    proc, prop, effect = c.rng.choice(_RULES)
-    mat = (_materials(" ".join(c.sentences)) or ["metal"])[0]
+    text = " ".join(c.sentences).lower()
+    fitting = [r for r in RULES if any(m in text for m in r[3])]
+    proc, prop, effect, materials = c.rng.choice(fitting or RULES)
+    mat = next((m for m in materials if m in text), materials[0])
     instr = f"Using general materials knowledge, predict how {proc} changes the {prop}."
-    inp = f"A {mat} sample is subjected to {proc}. Context: {c.pick()}"
-    return instr, inp, f"For the {mat}, {proc} means the {prop} {effect}."
+    return instr, f"Material: {mat}. Change: {proc}.", f"The {prop} of the {mat} {effect}."
 
 
 def information_extraction(c: Ctx) -> Triple:
@@ -184,26 +204,31 @@ def information_extraction(c: Ctx) -> Triple:
     qty = quantities(text)
     if qty:
         return "Extract every numerical value with its unit from the text.", text, "; ".join(qty)
-    out = f"Materials: {_join(_materials(text))}; properties: {_join(terms_of(text, PROPERTIES))}."
-    return "Extract the materials and the properties reported for them.", text, out
+    out = f"The text names {_and(key_terms(text, 'material'))}."
+    return "Extract the materials named in the text.", text, out
 
 
 def clustering(c: Ctx) -> Triple:
     text = " ".join(c.sentences)
-    groups = {
-        "materials": _materials(text)[:4] or ["steel"],
-        "properties": terms_of(text, PROPERTIES)[:4] or ["strength"],
-        "processes": terms_of(text, PROCESSES)[:4] or ["annealing"],
-    }
+    groups = {"materials": key_terms(text, "material")[:4] or ["steel"],
+              "properties": key_terms(text, "property")[:4] or ["strength"],
+              "processes": key_terms(text, "process")[:4] or ["annealing"]}
     pool = [t for g in groups.values() for t in g]
     c.rng.shuffle(pool)
     out = "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())
     return "Group these terms into materials, properties and processes.", ", ".join(pool), out
 
 
+_GENERIC = frozenset("""several various different important large small high low many much
+    often usually roughly about known called typically common commonly""".split())
+
+
 def topic_modeling(c: Ctx) -> Triple:
     text = " ".join(c.window(4))
-    top = [w for w, _ in Counter(content_words(text)).most_common(3)]
+    ranked = [t for t, _ in Counter(key_terms(text) * 2 + key_terms(text)).most_common()]
+    others = [w for w, _ in Counter(w for w in content_words(text)
+                                    if len(w) > 4 and w not in _GENERIC).most_common()]
+    top = list(dict.fromkeys(ranked + others))[:3]
     return "List the three main topics of the text as keywords.", text, ", ".join(top)
 
 
@@ -212,14 +237,19 @@ _NEG = "degrade degraded decrease decreased lower loss fail failure crack cracki
 
 
 def sentiment(c: Ctx) -> Triple:
-    s = c.pick()
+    about = [x for x in c.sentences if key_terms(x, "material", "property") and _standalone(x)]
+    s = c.choose(about) if about else c.pick()
     lw = [w.lower() for w in words(s)]
     pos, neg = [w for w in lw if w in _POS.split()], [w for w in lw if w in _NEG.split()]
-    label = "positive" if len(pos) > len(neg) else "negative" if neg else "neutral"
+    subject = "the " + (key_terms(s, "material") or key_terms(s, "property") or ["material"])[0]
     instr = "Is the reported result positive, negative or neutral for the material's performance?"
-    subject = _join(terms_of(s, PROPERTIES + MATERIALS)[:2], "the material")
-    cue = f"'{_join(pos + neg)}' about {subject}" if pos or neg else f"no judgement on {subject}"
-    return instr, s, f"{label.capitalize()}: the sentence reports {cue}."
+    if len(pos) > len(neg):
+        out = f"Positive: the sentence reports a gain for {subject} ({_and(pos)})."
+    elif neg:
+        out = f"Negative: the sentence reports a drawback for {subject} ({_and(neg)})."
+    else:
+        out = f"Neutral: the sentence states a fact about {subject} without judging it."
+    return instr, s, out
 
 
 def grammar(c: Ctx) -> Triple:
@@ -235,77 +265,75 @@ def grammar(c: Ctx) -> Triple:
 
 def reading_comprehension(c: Ctx) -> Triple:
     sents = c.window(4)
-    target = max(sents, key=lambda s: len(terms_of(s, MATERIALS + PROPERTIES + PROCESSES)))
-    key = (terms_of(target, MATERIALS + PROPERTIES + PROCESSES) or content_words(target))[:1]
-    q = f"Which statement in the passage concerns {key[0] if key else c.topic}?"
-    return f"Read the passage and answer: {q}", " ".join(sents), target
+    target = max(sents, key=lambda s: (len(key_terms(s)), _standalone(s)))
+    term = (key_terms(target) or [_topic(c)])[0]
+    return (f"Read the passage and answer: which sentence tells us about “{term}”?",
+            " ".join(sents), target)
 
 
 def event_extraction(c: Ctx) -> Triple:
-    s = c.best(PROCESSES)
-    procs = terms_of(s, PROCESSES)
-    mats, qty = _materials(s), quantities(s)
-    out = (
-        f"Event: {procs[0] if procs else 'observation'}; material: {_join(mats[:2], 'unspecified')}"
-        f"; condition: {_join(qty[:2], 'not given')}."
-    )
+    s = c.best("process") if c.rng.random() < 0.6 else c.best("material")
+    procs, mats, qty = key_terms(s, "process"), key_terms(s, "material"), quantities(s)
+    out = (f"Action: {procs[0] if procs else 'an observation, no processing step'}; material: "
+           f"{_and(mats[:2], 'not named')}; condition: {_and(qty[:2], 'not given')}.")
     return "Extract the experimental event (action, material, condition) from the text.", s, out
 
 
-_SIMPLE = {
-    "microstructure": "internal structure", "ductility": "ability to stretch",
-    "tensile": "pulling", "annealing": "slow heating and cooling", "dislocations": "line defects",
-    "precipitates": "tiny particles", "modulus": "stiffness", "conductivity": "ability to conduct",
-    "synthesized": "made", "fabricated": "made", "utilized": "used", "exhibits": "shows",
-}
+def _jargon(text: str) -> list[str]:
+    return [g for g in sorted(GLOSSES, key=len, reverse=True)
+            if re.search(rf"\b{re.escape(g)}\b", text, re.IGNORECASE)]
 
 
 def simplification(c: Ctx) -> Triple:
-    s = c.pick()
-    out = " ".join(_SIMPLE.get(w.lower().strip(".,"), w) for w in s.split())
-    if out[-1] not in ".!?":
-        out += "."
-    if out == s:  # no jargon to swap: at least say it plainly
-        out = "In simple terms, " + out[0].lower() + out[1:]
+    glossed = [x for x in c.sentences if _standalone(x) and _jargon(x)]
+    s = c.choose(glossed) if glossed else c.pick()
+    out = " ".join(PLAIN_WORDS.get(w.lower(), w) for w in s.split())
+    for term in _jargon(out)[:2]:
+        out = re.sub(rf"\b({re.escape(term)})\b", rf"\1 ({GLOSSES[term]})", out, count=1,
+                     flags=re.IGNORECASE)
+    out = re.sub(r";\s+(\w)", lambda m: ". " + m.group(1).upper(), out)  # one idea a sentence
+    if copies_input(out, s):  # nothing to explain: keep the main clause, drop the detail
+        out = re.sub(r"[,;]\s+(which|where|so|while|whereas|such as|and these)\b.*$", ".", s)
+    if copies_input(out, s):
+        out = f"In short, the sentence is about {_and(key_terms(s)[:2] or [_topic(c)])}."
     return "Rewrite the sentence so a high-school student can follow it.", s, out
 
 
-_TAGS = {
-    "the": "DT", "a": "DT", "an": "DT", "this": "DT", "of": "IN", "in": "IN", "with": "IN",
-    "by": "IN", "at": "IN", "for": "IN", "on": "IN", "from": "IN", "and": "CC", "or": "CC",
-    "is": "VBZ", "are": "VBP", "was": "VBD", "were": "VBD", "it": "PRP", "to": "TO",
-}
-
-
-def _tag(w: str) -> str:
+def _tag(w: str, first: bool) -> str:
     lw = w.lower()
-    if lw in _TAGS:
-        return _TAGS[lw]
+    if lw in POS_TAGS:
+        return POS_TAGS[lw]
     if re.fullmatch(r"\d+(\.\d+)?", w):
         return "CD"
+    if (w[0].isupper() and not first) or any(ch.isdigit() for ch in w):
+        return "NNP"
     for suffix, tag in (("ly", "RB"), ("ing", "VBG"), ("ed", "VBN"), ("ous", "JJ"), ("ic", "JJ"),
-                        ("al", "JJ"), ("ive", "JJ"), ("s", "NNS")):
+                        ("al", "JJ"), ("ive", "JJ"), ("able", "JJ"), ("ss", "NN"),
+                        ("s", "NNS")):
         if lw.endswith(suffix) and len(lw) > len(suffix) + 1:
             return tag
     return "NN"
 
 
 def pos_tagging(c: Ctx) -> Triple:
-    toks = words(c.pick())[:10]
-    out = " ".join(f"{t}/{_tag(t)}" for t in toks)
-    return "Tag each word with its Penn Treebank part-of-speech tag.", " ".join(toks), out
+    short = [s for s in c.sentences if len(words(s)) <= 20 and _standalone(s)]
+    s = c.choose(short) if short else min(c.sentences, key=len)
+    out = " ".join(f"{t}/{_tag(t, i == 0)}" for i, t in enumerate(words(s)))
+    return "Tag each word with its Penn Treebank part-of-speech tag.", s, out
 
 
 def relation_extraction(c: Ctx) -> Triple:
-    s = c.best(MATERIALS + PROPERTIES)
-    mats, props = _materials(s) or [c.topic], terms_of(s, PROPERTIES)
+    both = [x for x in c.sentences if key_terms(x, "material") and key_terms(x, "property")]
+    s = c.choose(both) if both else c.best("material")
+    mats = key_terms(s, "material") or [_topic(c)]
+    props = key_terms(s, "property") or key_terms(s, "process", "structure")
     lw = [w.lower() for w in words(s)]
     rel = "improves" if any(w in _POS.split() for w in lw) else (
         "reduces" if any(w in _NEG.split() for w in lw) else "has")
-    triples = [f"({m}, {rel}, {p})" for m in mats[:2] for p in props[:2]] or [
-        f"({mats[0]}, described_in, {c.topic})"
-    ]
-    return "List (material, relation, property) triples stated in the text.", s, "; ".join(triples)
+    triples = [f"({m}, {rel}, {p})" for m in mats[:2] for p in props[:2]]
+    out = "; ".join(triples) if triples else (
+        f"The sentence names {_and(mats[:2])} but states no property of it.")
+    return "List (material, relation, property) triples stated in the text.", s, out
 
 
 TEMPLATES: dict[str, Callable[[Ctx], Triple]] = {
@@ -332,24 +360,46 @@ TEMPLATES: dict[str, Callable[[Ctx], Triple]] = {
 }
 TASK_TYPES = tuple(TEMPLATES)
 
-_OFF_TOPIC = [
-    "The weather was pleasant and everyone enjoyed the picnic.",
-    "Good cooking depends on fresh ingredients and patience.",
-]
+
+def _wrong_number(out: str, rng: random.Random) -> str | None:
+    match = NUMBER_RE.search(out)
+    if match is None:
+        return None
+    value = float(match.group(1))
+    wrong = value * rng.choice([0.5, 2, 3]) if value else rng.randint(5, 50)
+    text = f"{wrong:g}" if wrong != int(wrong) else str(int(wrong))
+    return out[: match.start(1)] + text + out[match.end(1) :]
+
+
+def _flipped(out: str) -> str | None:
+    for w in words(out):
+        if w.lower() in OPPOSITES:
+            opposite = OPPOSITES[w.lower()]
+            return re.sub(rf"\b{re.escape(w)}\b", opposite, out, count=1)
+    return None
+
+
+def _partial(out: str) -> str | None:
+    parts = re.split(r"(?<=[.;])\s+", out)
+    return parts[0].rstrip(";") + ("" if parts[0].endswith(".") else ".") if len(parts) > 1 \
+        else None
 
 
 def weaken(triple: Triple, rng: random.Random) -> Triple:
-    """A deliberately poorer answer (ungrounded, cut short, off topic, a copy): scores spread."""
+    """A deliberately poorer answer that still reads as a finished one, so scores spread the
+    way real model output does: vague, about another subject, a wrong number, the opposite
+    direction, or only part of the answer."""
     instr, inp, out = triple
-    kind = rng.choice(["generic", "truncated", "off_topic", "copy"])
-    if kind == "generic":
-        out = "This is an important topic in science with many applications."
-    elif kind == "truncated":
-        out = " ".join(out.split()[:3])
-    elif kind == "off_topic":
-        out = rng.choice(_OFF_TOPIC)
-    elif inp:
-        out = inp
-    else:
-        out = instr
-    return instr, inp, out
+    other = rng.choice([f for facts in FACTS.values() for f in facts
+                        if not set(content_words(f)) & set(content_words(out))] or [out])
+    options = {
+        "vague": "This is an important topic in materials science with many applications.",
+        "off_topic": other,
+        "wrong_number": _wrong_number(out, rng),
+        "opposite": _flipped(out),
+        "partial": _partial(out),
+    }
+    kinds = sorted(k for k, v in options.items() if v and v != out)
+    # subtle flaws (a wrong number, the opposite direction, half an answer) are the usual ones
+    kind = rng.choices(kinds, weights=[1 if k in ("vague", "off_topic") else 2 for k in kinds])[0]
+    return instr, inp, str(options[kind])

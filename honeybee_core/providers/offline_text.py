@@ -11,7 +11,11 @@ STOPWORDS = frozenset(
     can could may might must shall should will would do does did done has have had having
     which who whom whose what when where why how all any both each few more most other some
     also only own same too just there here out up down off again further once while during
-    per via using used use based following text passage sentence given""".split()
+    per via using used use based following text passage sentence given"""
+    # the frame of an answer, not a claim about the material: no grounding needed for these
+    """ states stated reports reported names named mentions mentioned fact judging positive
+    negative neutral focus examines report ties processing properties property material
+    materials action condition none supports relation gain drawback key statement""".split()
 )
 
 PROCESSES = (
@@ -32,6 +36,7 @@ MATERIALS = (
     "steel alloy alloys aluminum aluminium titanium copper nickel iron magnesium zinc "
     "silicon germanium graphene graphite carbon nanotube nanotubes polymer polymers ceramic "
     "ceramics composite composites glass oxide oxides nitride carbide perovskite perovskites "
+    "fibre fibres "
     "zeolite zeolites semiconductor semiconductors metal metals superalloy concrete cement "
     "hydrogel electrolyte cathode anode catalyst catalysts film films nanoparticle "
     "nanoparticles crystal crystals fiber fibers epoxy silica alumina zirconia titania"
@@ -45,7 +50,7 @@ METHODS = "xrd sem tem afm xps raman dsc tga spectroscopy diffraction microscopy
 MATSCI_TERMS = frozenset(PROCESSES + PROPERTIES + MATERIALS + STRUCTURE + METHODS)
 
 _UNITS = r"(?:GPa|MPa|kPa|Pa|K|°C|C|nm|µm|um|mm|cm|eV|meV|wt%|at%|%|g/cm3|S/cm|mAh/g|W/mK|h|min|s)"
-NUMBER_RE = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({_UNITS})(?![\w])")
+NUMBER_RE = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)(\s?)({_UNITS})(?![\w])")
 FORMULA_RE = re.compile(r"\b(?:[A-Z][a-z]?\d*(?:\.\d+)?){2,}\b")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+(?:\.\d+)?")
 _SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
@@ -80,7 +85,8 @@ def formulas(text: str) -> list[str]:
     for cand in FORMULA_RE.findall(text):
         symbols = _SYMBOL_RE.findall(cand)
         whole = "".join(a + b for a, b in symbols) == cand
-        if whole and all(sym in ELEMENTS for sym, _ in symbols):
+        acronym = cand.isupper() and not any(ch.isdigit() for ch in cand)  # US, TEM, XRD
+        if whole and not acronym and all(sym in ELEMENTS for sym, _ in symbols):
             found.append(cand)
     return found
 
@@ -90,7 +96,7 @@ def matsci_hits(text: str) -> list[str]:
     lowered = [w.lower() for w in words(text)]
     hits = [w for w in lowered if w in MATSCI_TERMS]
     hits += formulas(text)
-    hits += [f"{n} {u}" for n, u in NUMBER_RE.findall(text)]
+    hits += quantities(text)
     return hits
 
 
@@ -105,7 +111,8 @@ def terms_of(text: str, vocab: list[str]) -> list[str]:
 
 
 def quantities(text: str) -> list[str]:
-    return [f"{n} {u}" for n, u in NUMBER_RE.findall(text)]
+    """Numbers with a unit ('300 K', '1.12 eV'); '1960s' is a decade, not seconds."""
+    return [f"{n} {u}" for n, gap, u in NUMBER_RE.findall(text) if gap or u not in ("s", "h")]
 
 
 def overlap(a: list[str], b: list[str]) -> float:
@@ -130,3 +137,123 @@ def f1(pred: list[str], ref: list[str]) -> tuple[float, float, float]:
         return 0.0, 0.0, 0.0
     p, r = common / len(pred), common / len(ref)
     return p, r, 2 * p * r / (p + r)
+
+
+# -- what makes an output poor, for the offline verifier ----------------------------------------
+# Words a finished sentence does not end on: "It evaluates an", "A superconductor is".
+FUNCTION_WORDS = frozenset(
+    """a an the of in on at to for from by with and or but nor is are was were be been being
+    has have had that which whose as than its their this these those into onto over under
+    about between through can could may might will would should must shall do does did
+    very more most such so if when while because although whereas where""".split()
+)
+_CLOSERS = tuple('.!?)]"\'»”’')
+_OPPOSITE_PAIRS = (
+    ("increase", "decrease"), ("increases", "decreases"), ("increased", "decreased"),
+    ("increasing", "decreasing"), ("rise", "fall"), ("rises", "falls"), ("higher", "lower"),
+    ("raises", "lowers"), ("raised", "lowered"), ("improves", "degrades"),
+    ("improved", "degraded"), ("larger", "smaller"), ("widens", "narrows"),
+    ("strengthens", "weakens"), ("hardens", "softens"),
+)
+OPPOSITES = {a: b for a, b in _OPPOSITE_PAIRS} | {b: a for a, b in _OPPOSITE_PAIRS}
+
+
+def _plain_words(text: str) -> list[str]:
+    return [w.lower() for w in words(text)]
+
+
+def copies_input(out: str, inp: str, instr: str = "") -> bool:
+    """The output repeats the input or the instruction (whole, or with a little added) instead
+    of doing the task."""
+    got = " ".join(_plain_words(out))
+    if not got:
+        return False
+    for source in (inp, instr):
+        src = " ".join(_plain_words(source))
+        if src and (got == src or (len(src.split()) >= 12 and src in got)):
+            return True
+    return False
+
+
+def cut_off(out: str, source: str = "") -> bool:
+    """The output stops mid-sentence: on a function word or a comma, or as the unfinished start
+    of a sentence of the source. Lists and tags without a final period are not cut off."""
+    text = out.strip()
+    ws = text.split()
+    if not ws or text.endswith(_CLOSERS):
+        return False
+    if text[-1] in ",;:-–(" or ws[-1].lower() in FUNCTION_WORDS:
+        return True
+    segments = [seg for seg in re.split(r"[,;:]", text) if seg.strip()]
+    prose = sum("/" in w for w in ws) < len(ws) / 2 and len(ws) / len(segments) >= 3.5
+    if prose and len(ws) >= 6:  # a sentence, not a list or tags, with no end
+        return True
+    return len(ws) >= 3 and any(
+        s.startswith(text) and len(s) > len(text) + 1 for s in sentences(source))
+
+
+def contradictions(out: str, source: str) -> list[str]:
+    """Direction words of the output whose opposite the source states instead (it says
+    'decreases' where the source says 'increases')."""
+    said, told = set(_plain_words(out)), set(_plain_words(source))
+    return sorted(w for w in said if w in OPPOSITES and w not in told and OPPOSITES[w] in told)
+
+
+# -- phrases a materials scientist uses whole ----------------------------------------------------
+_COMPOUNDS = {
+    "property": """band gap; yield strength; tensile strength; compressive strength; fracture
+        toughness; thermal conductivity; electrical conductivity; thermal expansion; melting
+        point; glass transition temperature; glass transition; critical temperature; surface
+        area; corrosion resistance; creep resistance; wear resistance; young's modulus; elastic
+        modulus; power conversion efficiency; energy density; specific capacity; cycle life;
+        relative density; surface plasmon resonance; shape memory""",
+    "process": """heat treatment; chemical vapor deposition; atomic layer deposition; ball milling;
+        ion exchange; cold working; cold rolling; grain refinement; phase transition""",
+    "structure": """grain size; grain boundaries; grain boundary; crystal structure; dislocation
+        density; band structure; unit cell""",
+    "material": """solar cells; quantum dots; carbon nanotubes; carbon fiber; carbon fibre; thin
+        films; thin film; shape memory alloys; shape memory alloy; stainless steel""",
+}
+COMPOUNDS: dict[str, str] = {
+    " ".join(p.split()): kind for kind, text in _COMPOUNDS.items() for p in text.split(";")}
+KINDS: dict[str, list[str]] = {"material": MATERIALS, "property": PROPERTIES,
+                               "process": PROCESSES, "structure": STRUCTURE}
+
+
+def key_terms(text: str, *kinds: str) -> list[str]:
+    """Materials terms of text (of the given kinds: material, property, process, structure; all
+    by default) in order of appearance. Whole phrases ('band gap', 'yield strength') claim their
+    words first; formulas count as materials."""
+    kinds = kinds or tuple(KINDS)
+    padded = " " + " ".join(_plain_words(text)) + " "
+    found: dict[str, int] = {}
+    taken: set[str] = set()
+    for phrase, kind in sorted(COMPOUNDS.items(), key=lambda pk: -len(pk[0])):
+        pattern = _plain_words(phrase)  # "young's" is two words here, as in the text
+        at = padded.find(" " + " ".join(pattern) + " ")
+        if at >= 0 and not set(pattern) <= taken:
+            taken.update(pattern)
+            if kind in kinds:
+                found[phrase] = at
+    pool = {w for kind in kinds for w in KINDS[kind]}
+    for w in _plain_words(text):
+        if w in pool and w not in taken and w not in found:
+            found[w] = padded.find(f" {w} ")
+    if "material" in kinds:
+        for f in formulas(text):
+            found.setdefault(f, padded.find(f" {f.lower()} "))
+    return sorted(found, key=found.get)
+
+
+# Penn Treebank tags of common words; the rest are guessed from their endings.
+POS_TAGS = {
+    "the": "DT", "a": "DT", "an": "DT", "this": "DT", "these": "DT", "each": "DT", "all": "DT",
+    "of": "IN", "in": "IN", "with": "IN", "by": "IN", "at": "IN", "for": "IN", "on": "IN",
+    "from": "IN", "as": "IN", "than": "IN", "into": "IN", "between": "IN", "because": "IN",
+    "and": "CC", "or": "CC", "but": "CC", "is": "VBZ", "are": "VBP", "was": "VBD",
+    "were": "VBD", "be": "VB", "been": "VBN", "has": "VBZ", "have": "VBP", "it": "PRP",
+    "they": "PRP", "its": "PRP$", "their": "PRP$", "to": "TO", "which": "WDT", "that": "WDT",
+    "can": "MD", "could": "MD", "may": "MD", "will": "MD", "would": "MD", "should": "MD",
+    "must": "MD", "not": "RB", "very": "RB", "more": "RBR", "most": "RBS", "high": "JJ",
+    "low": "JJ", "small": "JJ", "large": "JJ", "hard": "JJ", "soft": "JJ", "thin": "JJ",
+}

@@ -144,3 +144,10 @@ class ItemTables(Tables):
             " ORDER BY id",
             [ids],
         ).df()
+
+    def items_by_job_actor(self, actor: str) -> int:
+        """How many items jobs started by actor wrote (the demo seeding runs as 'demo')."""
+        return int(self.db.cursor().execute(
+            "SELECT count(*) FROM instructions"
+            " WHERE job_id IN (SELECT id FROM jobs WHERE created_by = ?)", [actor],
+        ).fetchall()[0][0])

@@ -28,6 +28,10 @@ def files(tmp_path_factory) -> dict[str, Path]:
     return corpus.write(folder, corpus.CASES + corpus.GOOD)
 
 
+def signed_in(repo: Repository, actor: auth.Actor) -> auth.Actor:
+    """The person as the core sees them: looked up, so require() reads the role stored."""
+    return auth.get_user(repo, actor.name)
+
 def _seed(repo: Repository, folder: Path) -> None:
     hio.import_file(repo, write_jsonl(folder / "seed.jsonl", corpus.ITEMS))
     for name, role in (("ana", "reviewer"), ("cora", "curator")):
@@ -36,7 +40,7 @@ def _seed(repo: Repository, folder: Path) -> None:
 
 def _import(repo: Repository, case: corpus.Case, path: Path):
     if case.kind == "ratings":
-        return hio.import_ratings(repo, path, actor=auth.get_user(repo, CURATOR.name), **case.options)
+        return hio.import_ratings(repo, path, actor=signed_in(repo, CURATOR), **case.options)
     return hio.import_file(repo, path, **case.options)
 
 

@@ -25,6 +25,10 @@ CORA = auth.Actor("cora", "curator")
 ADMIN = auth.Actor("root", "admin")
 
 
+def signed_in(repo: Repository, actor: auth.Actor) -> auth.Actor:
+    """The person as the core sees them: looked up, so require() reads the role stored."""
+    return auth.get_user(repo, actor.name)
+
 def _seed(repo: Repository, tmp_path: Path) -> list[str]:
     """Three items, accounts for ana (reviewer), bo (reviewer), cora (curator), root (admin);
     ana rates the first item through the review core, as she would in the app."""
@@ -32,7 +36,8 @@ def _seed(repo: Repository, tmp_path: Path) -> list[str]:
     for actor in (ANA, CORA, ADMIN, auth.Actor("bo", "reviewer")):
         auth.add_user(repo, auth.CLI_ACTOR, actor.name, actor.role)
     ids = sorted(repo.select_items()["id"])
-    review.save_rating(repo, auth.get_user(repo, ANA.name), ids[0], review.Rating(90, 85, 80, 75, "approve", "solid"))
+    review.save_rating(repo, signed_in(repo, ANA), ids[0],
+                       review.Rating(90, 85, 80, 75, "approve", "solid"))
     return ids
 
 
@@ -59,7 +64,7 @@ def test_a_curator_cannot_rewrite_an_experts_rating(repo, tmp_path):
     before = _ana_rating(repo, ids[0])
     file = _csv(tmp_path / "r.csv", [_row(ids[1], "bo", 50), _row(ids[0], "ana", 10)])
     with pytest.raises(InputError, match="would replace ratings other people made") as err:
-        hio.import_ratings(repo, file, actor=auth.get_user(repo, CORA.name))
+        hio.import_ratings(repo, file, actor=signed_in(repo, CORA))
     assert "record 2, ana on item" in str(err.value) and "\n" not in str(err.value)
     after = _ana_rating(repo, ids[0])
     assert (after["accuracy"], after["verdict"], after["comment"]) == (90.0, "approve", "solid")
@@ -71,11 +76,11 @@ def test_a_curator_cannot_rewrite_an_experts_rating(repo, tmp_path):
 def test_an_import_adds_ratings_for_people_who_have_none(repo, tmp_path):
     ids = _seed(repo, tmp_path)
     rows = [_row(ids[1], "ana", 40), _row(ids[0], "bo", 60), _row(ids[2], "bo", 70)]
-    result = hio.import_ratings(repo, _csv(tmp_path / "r.csv", rows), actor=auth.get_user(repo, CORA.name))
+    result = hio.import_ratings(repo, _csv(tmp_path / "r.csv", rows), actor=signed_in(repo, CORA))
     assert (result.inserted, result.replaced, result.updated, result.unchanged) == (3, 0, 0, 0)
     assert _ana_rating(repo, ids[0])["accuracy"] == 90.0  # her own rating of item 0 untouched
     assert _ana_rating(repo, ids[1])["accuracy"] == 40.0
-    again = hio.import_ratings(repo, tmp_path / "r.csv", actor=auth.get_user(repo, CORA.name))
+    again = hio.import_ratings(repo, tmp_path / "r.csv", actor=signed_in(repo, CORA))
     assert (again.inserted, again.unchanged) == (0, 3)  # re-importing the same file is a no-op
 
 
@@ -84,9 +89,9 @@ def test_unknown_names_are_refused_unless_asked_to_create_them(repo, tmp_path):
     file = _csv(tmp_path / "r.csv", [_row(ids[1], "mallory", 5), _row(ids[2], "eve", 5)])
     with pytest.raises(InputError, match=r"annotator 'mallory' \(and 1 more names\) has no "
                        "account"):
-        hio.import_ratings(repo, file, actor=auth.get_user(repo, CORA.name))
+        hio.import_ratings(repo, file, actor=signed_in(repo, CORA))
     assert auth.lookup(repo, "mallory") is None and auth.lookup(repo, "eve") is None
-    result = hio.import_ratings(repo, file, actor=auth.get_user(repo, CORA.name), create_annotators=True)
+    result = hio.import_ratings(repo, file, actor=signed_in(repo, CORA), create_annotators=True)
     assert result.new_annotators == ("eve", "mallory") and result.inserted == 2
     assert auth.lookup(repo, "mallory").role == "reviewer"  # never more than a reviewer
 
@@ -95,9 +100,9 @@ def test_replace_is_for_admins_and_keeps_the_old_rating(repo, tmp_path):
     ids = _seed(repo, tmp_path)
     file = _csv(tmp_path / "r.csv", [_row(ids[0], "ana", 10)])
     with pytest.raises(PermissionDeniedError, match="needs the admin role"):
-        hio.import_ratings(repo, file, actor=auth.get_user(repo, CORA.name), replace=True)
+        hio.import_ratings(repo, file, actor=signed_in(repo, CORA), replace=True)
     assert _ana_rating(repo, ids[0])["accuracy"] == 90.0
-    result = hio.import_ratings(repo, file, actor=auth.get_user(repo, ADMIN.name), replace=True)
+    result = hio.import_ratings(repo, file, actor=signed_in(repo, ADMIN), replace=True)
     assert (result.replaced, result.replace) == (1, True)
     assert _ana_rating(repo, ids[0])["accuracy"] == 10.0
     history = repo.ratings_history(ids[0])
