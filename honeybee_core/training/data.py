@@ -15,21 +15,32 @@ from honeybee_core.training.config import SNAPSHOT_COLUMNS
 
 IGNORE_INDEX = -100
 
-# Stanford Alpaca wording, as used by MatSci-Instruct / HoneyBee.
+# The released HoneyBee template (uniform_finetune.py PROMPT_DICT), byte for byte: the prompt
+# ends at "### Response:" and the answer follows after one space (RESPONSE_SEPARATOR).
 PROMPT_INPUT = (
     "Below is an instruction that describes a task, paired with an input that provides further "
     "context. Write a response that appropriately completes the request.\n\n"
-    "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n"
+    "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:"
 )
 PROMPT_NO_INPUT = (
     "Below is an instruction that describes a task. Write a response that appropriately "
     "completes the request.\n\n"
-    "### Instruction:\n{instruction}\n\n### Response:\n"
+    "### Instruction:\n{instruction}\n\n### Response:"
 )
+RESPONSE_SEPARATOR = " "
+
+
+def training_text(instruction: str, input_text: str | None, output: str) -> str:
+    """The text a training example is made of (the EOS id is appended as an id, not as text)."""
+    return format_prompt(instruction, input_text) + RESPONSE_SEPARATOR + output
 
 
 def format_prompt(instruction: str, input_text: str | None = "") -> str:
-    """The Alpaca prompt; the no-input variant when input is empty or whitespace."""
+    """The Alpaca prompt; the no-input variant when input is empty or whitespace.
+
+    Released code picks the variant on a non-empty input string; a whitespace-only input is
+    treated as none here (it carries no context), the only departure.
+    """
     if input_text is None or not str(input_text).strip():
         return PROMPT_NO_INPUT.format(instruction=instruction)
     return PROMPT_INPUT.format(instruction=instruction, input=input_text)
@@ -138,7 +149,7 @@ def tokenize_examples(
         raise InputError("The tokenizer has no EOS token; pick a base model with one.")
     bos = bos_prefix(tokenizer)
     prompts = [format_prompt(i, x) for i, x in zip(df["instruction"], df["input"], strict=True)]
-    responses = list(df["output"])
+    responses = [RESPONSE_SEPARATOR + out for out in df["output"]]
     prompt_ids = _ids(tokenizer, prompts)
     full_ids = _ids(tokenizer, [p + r for p, r in zip(prompts, responses, strict=True)])
     stats = TokenStats(n_rows=len(df))

@@ -81,11 +81,11 @@ def prepare_base(cfg: RunConfig, df: Any, build: bool) -> str:
         return str(base_dir)
     if cfg.resume and (base_dir / "config.json").is_file():
         return str(base_dir)  # same tokenizer and weights as the checkpoints
-    from honeybee_core.training.data import format_prompt
+    from honeybee_core.training.data import training_text
     from honeybee_core.training.tiny import build_tiny_base
 
     texts = [
-        format_prompt(i, x) + o
+        training_text(i, x, o)
         for i, x, o in zip(df["instruction"], df["input"], df["output"], strict=True)
     ]
     shutil.rmtree(base_dir, ignore_errors=True)
