@@ -224,13 +224,25 @@ def train(
     detach: Annotated[bool, typer.Option("--detach", help="Return once started.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Launch even if a run is active.")]
     = False,
+    preset: Annotated[str, typer.Option(help="Recipe: paper (the released HoneyBee recipe) or "
+                                        "fast (CPU-friendly defaults).")] = "fast",
+    print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved "
+                                               "run.json and launch nothing.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """LoRA-finetune on a snapshot (the paper's defaults); waits unless --detach."""
+    """LoRA-finetune on a snapshot with a preset recipe; waits unless --detach."""
     from honeybee_core import runs
     from honeybee_core.auth import CLI_ACTOR
 
+    given = {"base_model": base_model, "init_adapter": init_adapter, "epochs": epochs,
+             "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
+             "per_device_batch_size": batch_size}
+    if print_config:
+        _print_config(preset, {**(_json_file(config) if config else {}),
+                               **{k: str(v) if isinstance(v, Path) else v
+                                  for k, v in given.items() if v is not None}}, out)
+        return
     repo = open_repo(db)
     if resume:
         run = runs.resume_run(repo, resume, CLI_ACTOR, extra_steps=max_steps)
@@ -238,13 +250,10 @@ def train(
         if not snapshot:
             raise InputError("Give --snapshot ID|FILE (or --resume RUN_ID).")
         overrides = _json_file(config) if config else {}
-        given = {"base_model": base_model, "init_adapter": init_adapter, "epochs": epochs,
-                 "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
-                 "per_device_batch_size": batch_size}
         overrides |= {k: str(v) if isinstance(v, Path) else v for k, v in given.items()
                       if v is not None}
         run = runs.launch_run(repo, snapshot, CLI_ACTOR, overrides=overrides, stage=stage,
-                              out_dir=out, force=force)
+                              out_dir=out, force=force, preset=preset)
     if not detach:
         run = runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run)
     emit(run, as_json, f"\nRun {run['id']}: {run['status']} at step {run['step']}; "
@@ -285,6 +294,19 @@ def matsci_nlp(
              f"{r['closest']['macro_f1']:.3f} (exact match micro-F1 {r['exact']['micro_f1']:.3f})"
              for name, r in report["tasks"].items()]
     emit(report, as_json, "\n".join(lines))
+
+
+def _print_config(preset: str, overrides: dict[str, Any], out: Path | None) -> None:
+    """The run.json a launch with these settings would write, resolved for this machine's
+    devices; what the machine changes at start (8-bit loading) is one line on stderr."""
+    from honeybee_core.training import presets
+
+    cuda, bnb, bf16_ok, gpus = presets.machine()
+    config = presets.build_config(preset, overrides, out, world_size=max(1, gpus))
+    loading = presets.resolve_loading(config.base_8bit, config.precision, cuda, bnb, bf16_ok)
+    if loading.note:
+        typer.echo(f"note: {loading.note}", err=True)
+    typer.echo(config.model_dump_json(indent=2))
 
 
 def _show_run(run: dict[str, Any]) -> None:

@@ -20,7 +20,8 @@ from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
 from honeybee_core.repo import Repository
 from honeybee_core.training import runner
-from honeybee_core.training.config import load_config, parse_config, save_config
+from honeybee_core.training.config import load_config, save_config
+from honeybee_core.training.presets import build_config
 
 SNAPSHOT_FILE = "snapshot.parquet"
 _METRIC_KEYS = ("step", "epoch", "loss", "eval_loss", "learning_rate", "tokens_per_s",
@@ -44,9 +45,10 @@ def resolve_snapshot(repo: Repository, snapshot: str) -> tuple[str | None, Path]
 def launch_run(
     repo: Repository, snapshot: str, actor: Actor, *, overrides: dict[str, Any] | None = None,
     stage: int | None = None, out_dir: str | Path | None = None, force: bool = False,
-    settings: Settings | None = None,
+    settings: Settings | None = None, preset: str = "fast",
 ) -> dict[str, Any]:
-    """Validate, copy the snapshot into a new run folder, start the detached training process."""
+    """Validate, copy the snapshot into a new run folder, start the detached training process;
+    the preset's fields (training/presets.py) lie under the overrides."""
     require(actor, "launch_run")
     settings = settings or get_settings()
     refresh_active(repo)
@@ -60,8 +62,7 @@ def launch_run(
     folder = Path(out_dir or Path(settings.runs_dir) / run_id).resolve()
     if folder.exists() and any(folder.iterdir()):
         raise InputError(f"{folder} is not empty; choose a new --out folder.")
-    config = parse_config({**(overrides or {}), "snapshot_path": str(folder / SNAPSHOT_FILE),
-                           "out_dir": str(folder)}, where="the run settings")
+    config = build_config(preset, overrides, folder)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, folder / SNAPSHOT_FILE)  # the run folder is self-contained
     info = runner.launch(config, force=force, lock_dir=None)
@@ -190,13 +191,14 @@ _CLI_FLAGS = {"base_model": "--base-model", "init_adapter": "--init-adapter", "e
               "lora_r": "--lora-r", "per_device_batch_size": "--batch-size"}
 
 
-def preview_commands(snapshot: str, overrides: dict[str, Any], nproc: int = 2) -> dict[str, str]:
+def preview_commands(snapshot: str, overrides: dict[str, Any], nproc: int = 2,
+                     preset: str = "fast") -> dict[str, str]:
     """What launching these settings means on a command line, before anything starts: the
     `honeybee train` line (fields without a flag go into --config run.json) and the multi-GPU
     lines for the run.json the launch will write."""
     import shlex
 
-    parts = ["honeybee", "train", "--snapshot", snapshot]
+    parts = ["honeybee", "train", "--snapshot", snapshot, "--preset", preset]
     extra = {}
     for key, value in overrides.items():
         if key in _CLI_FLAGS:
