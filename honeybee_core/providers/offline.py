@@ -218,6 +218,11 @@ def _consistency(
 def evaluate(payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     _need(payload, ("reference", "answer"), "evaluate")
     ref, ans = str(payload["reference"]), str(payload["answer"])
+    if payload.get("rubric") == "evaluate_v2":  # reference-free: judged as the verifier judges
+        v = verify({"instruction": payload.get("instruction", ""), "output": ans,
+                    "input": payload.get("input", ""), "passage": ref}, rng)  # evidence, no cap
+        return {k: v[k] for k in ("accuracy", "completeness", "reasonableness")} | {
+            "rationale": "Reference-free " + v["rationale"][0].lower() + v["rationale"][1:]}
     ref_w, ans_w = content_words(ref), content_words(ans)
     _, recall, f = f1(ans_w, ref_w)
     score, issues = 100, []
