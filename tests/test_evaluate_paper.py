@@ -110,8 +110,11 @@ def test_feedback_fans_out_one_prompt_per_weak_dimension_and_keeps_the_passage(r
     _grade(repo, open_ended, 100, 100, 70)  # one
     outcome = run_feedback(repo, FeedbackParams(run="base", per_item=4), settings=settings)
     assert (outcome.status, outcome.total) == ("finished", 4)  # 3 + 1 prompts
-    calls = [json.loads(r[0]) for r in repo.db.cursor().execute(
-        "SELECT request FROM llm_calls WHERE purpose = 'feedback'").fetchall()]
+    logged = repo.db.cursor().execute(
+        "SELECT request, parsed FROM llm_calls WHERE purpose = 'feedback'").fetchall()
+    calls = [json.loads(r[0]) for r in logged]
+    written = {json.loads(r[0])["payload"]["dimension"]: json.loads(r[1])["items"]
+               for r in logged if json.loads(r[0])["payload"]["passage"]}
     assert sorted(c["payload"]["dimension"] for c in calls) == [
         "accuracy", "completeness", "reasonableness", "reasonableness"]
     for call in calls:
@@ -125,8 +128,10 @@ def test_feedback_fans_out_one_prompt_per_weak_dimension_and_keeps_the_passage(r
         "SELECT parent_id, input, target_dimension, stage, prompt_version FROM instructions"
         " WHERE source = 'feedback'").df()
     mine = new[new["parent_id"] == grounded]
-    assert mine.groupby("target_dimension").size().to_dict() == {
+    assert {d: len(items) for d, items in written.items()} == {
         "accuracy": 4, "completeness": 4, "reasonableness": 4}  # 3 prompts x n triples
+    assert mine.groupby("target_dimension").size().to_dict() == {  # each distinct one stored
+        d: len({(i["instruction"], i["output"]) for i in items}) for d, items in written.items()}
     assert (mine["input"] == PASSAGE).all()  # the weak item's passage is kept
     assert set(new["stage"]) == {2} and set(new["prompt_version"]) == {"feedback_v2"}
     assert set(new.loc[new["parent_id"] == open_ended, "target_dimension"]) == {

@@ -143,3 +143,16 @@ def test_review_sidebar_shows_the_reviewers_running_rho(app_env, seeded):
     assert list(table["dimension"]) == ["accuracy", "relevance", "completeness",
                                         "reasonableness"]
     assert table["rho"].notna().all() and (table["n"] > 10).all()
+
+
+def test_train_page_offers_the_paper_recipe(app_env, seeded):
+    app_env(seeded)
+    at = _open("views/train.py")
+    assert at.number_input(key="run_epochs_fast").value == 3.0
+    at.selectbox(key="run_preset").set_value("paper")
+    at.run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="run_epochs_paper").value == 10.0
+    assert at.number_input(key="run_eval").disabled  # the paper recipe evaluates per epoch
+    commands = "\n".join(c.value for c in at.code)
+    assert "--preset paper" in commands

@@ -148,12 +148,13 @@ def weak_dimensions(weak: dict[str, Any], threshold: float) -> list[str]:
 
 
 def build_dimension_request(weak: dict[str, Any], dimension: str, n: int,
-                            temperature: float = 0.0) -> LLMRequest:
+                            temperature: float = 0.0, run_id: str = "") -> LLMRequest:
     """The released feedback request: the weak item (instruction, input, output) and the one
     ability to train; grounded on the item's input when it has one, else on five topics and
-    five task types. Its random parts are seeded by item and dimension."""
-    rng = random.Random(int(hashlib.sha256(f"{weak['id']}:{dimension}".encode()).hexdigest()
-                            [:16], 16))
+    five task types. Its random parts are seeded by run, item and dimension: a re-run asks the
+    same question, the next stage's run a new one."""
+    seed = hashlib.sha256(f"{run_id}:{weak['id']}:{dimension}".encode()).hexdigest()
+    rng = random.Random(int(seed[:16], 16))
     passage = weak["input"] or ""
     if passage:
         context = f"The given text is: {passage}"
@@ -196,10 +197,11 @@ def plan(weak: list[dict[str, Any]], params: FeedbackParams) -> list[Ask]:
     return [Ask(item, dim) for item in weak for dim in weak_dimensions(item, params.threshold)]
 
 
-def request_for(ask: Ask, params: FeedbackParams) -> LLMRequest:
+def request_for(ask: Ask, params: FeedbackParams, run_id: str = "") -> LLMRequest:
     if ask.dimension is None:
         return build_request(ask.weak, params.per_item, params.temperature)
-    return build_dimension_request(ask.weak, ask.dimension, params.per_item, params.temperature)
+    return build_dimension_request(ask.weak, ask.dimension, params.per_item, params.temperature,
+                                   run_id)
 
 
 def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None = None,
@@ -240,5 +242,5 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None 
             with repo.db.transaction() as cur:
                 repo.tag_target_dimension(cur, [(row["id"], ask.dimension) for row in new])
 
-    return run_requests(repo, outcome, client, [request_for(a, params) for a in asks], handle,
-                        on_progress)
+    return run_requests(repo, outcome, client, [request_for(a, params, run_id) for a in asks],
+                        handle, on_progress)

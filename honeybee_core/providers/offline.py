@@ -26,6 +26,8 @@ from honeybee_core.providers.offline_text import (
     words,
 )
 
+PASSAGE_TASKS = ("Classification", "Named Entity Recognition", "Analysis", "Information Extraction",
+                 "Relation extraction", "Event Extraction", "Topic modeling", "Text simplification")
 WEAK_SHARE = 0.3  # share of instruct items deliberately degraded so verifier scores spread
 MAX_ITEMS = 20
 
@@ -133,6 +135,8 @@ def feedback(payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     passage = str(payload.get("passage") or item.get("input") or item.get("output") or "")
     passage = passage or passage_for(topic, rng)
     task = payload.get("task_type")
+    if payload.get("dimension") and payload.get("passage"):  # the passage stays the input, so
+        task = rng.choice(PASSAGE_TASKS)  # diverse tasks that read it (not ones that rewrite it)
     tmpl = _template(str(task)) if task else rng.choice(list(TEMPLATES.values()))
     prefix, suffix = _HINTS[weakest]
     triples = []
