@@ -272,6 +272,8 @@ def test_rubrics_and_evaluators_never_share_a_column(db_copy, tmp_path):
         assert (v1["rubric_version"], v2["rubric_version"]) == ("evaluate_v1", "evaluate_v2")
         assert "evaluate_v1" in v1["caption"] and "evaluate_v2" not in v1["caption"]
         assert heldout.current(repo)["items"] == 5
+        fed = run_feedback(repo, FeedbackParams(run="instructor", per_item=1), settings=settings)
+        assert fed.status == "finished"  # any graded row can drive feedback
         fresh = run_evaluate(repo, EvaluateParams(student="reference", n=3, new_set=True),
                              settings=settings)
         assert fresh.eval_items == 3 and fresh.heldout_set != v2["heldout_set"]

@@ -22,14 +22,16 @@ def stage_table_section():
                         format_func=labels.__getitem__) if labels else None
     chosen = known.iloc[pick] if pick is not None else {"evaluator": None,
                                                         "rubric_version": None}
-    frame = stages.evaluation_frame(store, chosen["evaluator"], chosen["rubric_version"])
+    every = st.toggle("Every graded item, not only the held-out set", key="eval_every_item")
+    set_id = None if every else stages.CURRENT
+    frame = stages.evaluation_frame(store, chosen["evaluator"], chosen["rubric_version"], set_id)
     table = stages.stage_table(frame)
     if table.empty:
         st.info("No evaluations yet: a curator evaluates a finished run, an API model or the "
                 "references below (or `honeybee evaluate --run RUN_ID`).")
         return frame, table
     st.dataframe(table, hide_index=True, key="eval_stage_table")
-    st.caption(stages.caption(store, frame))
+    st.caption(stages.caption(store, frame, set_id))
     st.plotly_chart(charts.stage_chart(table), key="eval_stage_chart")
     return frame, table
 

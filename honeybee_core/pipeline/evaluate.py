@@ -188,11 +188,11 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
     if params.student:
         return _evaluate_student(repo, params, actor, settings, on_progress)
     target = resolve_run(repo, params.run)
+    provider = job_provider(params.provider, params.model, settings)  # fail before drawing
     items = eval_set(repo, target, params, actor)
     if items.empty:
         raise InputError(f"No held-out item is left to evaluate {target.run_id} on; generate "
                          "and verify more items first.")
-    provider = job_provider(params.provider, params.model, settings)
     how = params.decoding_config
     runs = {"student": target.run_id} | ({"base": BASE_RUN} if params.include_base else {})
     need = {who: items[~items["id"].isin(repo.graded_ids(params.evaluator, params.rubric,

@@ -102,6 +102,8 @@ class FeedbackParams:
 def resolve_run_id(repo: Repository, run: str) -> tuple[str, int]:
     """(evaluations.run_id, the run's stage; 0 for the base model) of a run id or folder."""
     row = {"id": BASE_RUN, "stage": 0} if run == BASE_RUN else repo.run(run)
+    if row is None and repo.evaluation_count(run):  # an API student's or the references' row
+        row = {"id": run, "stage": 0}
     if row is None:  # a run or adapter folder, as `evaluate --run DIR` stored it
         path = Path(run).expanduser().resolve()
         folder = path.parent if (path / "adapter_config.json").is_file() else path
