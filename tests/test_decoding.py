@@ -49,13 +49,13 @@ def generator(tmp_path_factory):
                                             task_type="CAUSAL_LM"))
     lora.save_pretrained(folder / "adapter")
     AutoTokenizer.from_pretrained(folder / "base").save_pretrained(folder / "adapter")
-    return AdapterGenerator.from_run(folder), [(r["instruction"], r["input"]) for r in rows[:5]]
+    return AdapterGenerator.from_run(folder), [(r["instruction"], r["input"]) for r in rows[:3]]
 
 
 @pytest.mark.parametrize("name", sorted(DECODING_PRESETS))
 def test_each_preset_decodes_batches_reproducibly(generator, name):
     gen, items = generator
-    how = decoding_preset(name, 12)
-    first = gen.generate(items, batch_size=4, decoding=how)  # two batches, left-padded
+    how = decoding_preset(name, 8)
+    first = gen.generate(items, batch_size=2, decoding=how)  # two batches, left-padded
     assert len(first) == len(items) and all(isinstance(a, str) for a in first)
-    assert gen.generate(items, batch_size=4, decoding=how) == first  # sampling is seeded
+    assert gen.generate(items, batch_size=2, decoding=how) == first  # sampling is seeded
