@@ -41,7 +41,8 @@ def select(repo: Repository, spec: SnapshotSpec) -> list[str]:
         return []
     keep = rule.passes(frame[list(DIMENSIONS)].to_numpy(dtype=float))
     keep &= (frame["decision"] != "reject").fillna(True).to_numpy(dtype=bool)
-    keep &= ~frame["id"].isin(spec.exclude).to_numpy(dtype=bool)
+    held = spec.exclude | repo.heldout_ids()  # held-out evaluation items never train
+    keep &= ~frame["id"].isin(held).to_numpy(dtype=bool)
     if spec.require_approval:
         keep &= (frame["decision"] == "approve").fillna(False).to_numpy(dtype=bool)
     return sorted(frame.loc[keep, "id"].tolist())

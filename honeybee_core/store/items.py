@@ -151,3 +151,11 @@ class ItemTables(Tables):
             "SELECT count(*) FROM instructions"
             " WHERE job_id IN (SELECT id FROM jobs WHERE created_by = ?)", [actor],
         ).fetchall()[0][0])
+
+    def tag_target_dimension(self, cur: Cursor, pairs: list[tuple[str, str]]) -> None:
+        """Record which ability each new feedback item was written for (first writer wins)."""
+        cur.executemany(
+            "UPDATE instructions SET target_dimension = ? WHERE id = ?"
+            " AND source = 'feedback' AND target_dimension IS NULL",
+            [[dimension, item_id] for item_id, dimension in pairs],
+        )
