@@ -154,7 +154,7 @@ def run_job(base: str, n: int, concurrency: int) -> dict[str, Any]:
         jobs.run_generate(repo, GenerateParams(n=n, per_call=1, seed=7), settings=settings)
         todo = len(repo.items_to_verify(f"openai:{MODEL}", "verify_v1"))
         t0 = time.perf_counter()
-        out = jobs.run_verify(repo, jobs.VerifyParams(provider="openai", model=MODEL,
+        out = jobs.run_verify(repo, jobs.VerifyParams(provider=OpenAIProvider, model=MODEL,
                                                       concurrency=concurrency), settings=settings)
         seconds = time.perf_counter() - t0
         database.close()

@@ -15,6 +15,8 @@ from honeybee_core.config import load_settings
 from honeybee_core.demo import seed_demo
 from honeybee_core.pipeline import jobs
 from honeybee_core.pipeline.instructor import GenerateParams
+from honeybee_core.providers.openai_provider import OpenAIProvider
+from honeybee_core.providers.registry import provider_class
 from tests.conftest import ROOT
 from tests.fake_llm_server import FakeLLMServer
 
@@ -77,7 +79,7 @@ def test_openai_job_with_faults_stores_everything_and_costs_add_up(repo, setting
     server.add_fault("status", status=429, headers={"retry-after": "0.05"}, times=2)
     server.add_fault("status", status=500, times=2)
     server.add_fault("invalid", times=2)
-    params = GenerateParams(n=12, per_call=2, provider="openai", model="gpt-4o-mini",
+    params = GenerateParams(n=12, per_call=2, provider=OpenAIProvider, model="gpt-4o-mini",
                             concurrency=4)
     outcome = jobs.run_generate(repo, params, settings=settings)
     assert outcome.status == "finished" and outcome.failed == 0
@@ -100,7 +102,7 @@ def test_openai_job_with_faults_stores_everything_and_costs_add_up(repo, setting
 
 def test_a_call_that_keeps_failing_is_bounded_and_the_job_is_partial(repo, settings, server):
     server.add_fault("status", status=503, times=100, match="request 1;")
-    params = GenerateParams(n=6, per_call=2, provider="openai", model="gpt-4o-mini")
+    params = GenerateParams(n=6, per_call=2, provider=OpenAIProvider, model="gpt-4o-mini")
     outcome = jobs.run_generate(repo, params, settings=settings)
     assert outcome.status == "partial" and outcome.failed == 1
     attempts = repo.db.cursor().execute(
@@ -168,7 +170,8 @@ def test_batch_mode_resubmits_only_failed_rows(repo, tmp_path, monkeypatch, prov
     try:
         srv.add_fault("row_error", match="request 2;")
         srv.add_fault("row_expired", match="request 3;")
-        params = GenerateParams(n=8, per_call=2, provider=provider, model=model, batch=True)
+        params = GenerateParams(n=8, per_call=2, provider=provider_class(provider), model=model,
+                                batch=True)
         outcome = jobs.run_generate(repo, params, settings=settings)
         assert outcome.status == "finished" and outcome.failed == 0
         rounds = json.loads(repo.job(outcome.job_id)["batch_ids"])
@@ -190,7 +193,8 @@ def test_batch_job_stopped_mid_poll_resumes_without_resubmitting(repo, tmp_path,
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-batch-0123456789")
     monkeypatch.setenv("OPENAI_BASE_URL", srv.openai_base_url)
     settings = load_settings(db=tmp_path / "b.duckdb", batch_poll_s=0.02)
-    params = GenerateParams(n=6, per_call=2, provider="openai", model="gpt-4o-mini", batch=True)
+    params = GenerateParams(n=6, per_call=2, provider=OpenAIProvider, model="gpt-4o-mini",
+                            batch=True)
     try:
         worker = threading.Thread(target=jobs.run_generate, args=(repo, params),
                                   kwargs={"settings": settings})

@@ -11,12 +11,12 @@ import pytest
 from honeybee_core.config import load_settings
 from honeybee_core.errors import ProviderError
 from honeybee_core.pipeline.jobs import job_provider
-from honeybee_core.providers import make_provider
 from honeybee_core.providers.anthropic_provider import AnthropicProvider
 from honeybee_core.providers.base import InMemoryCallLog, LLMRequest, redact
 from honeybee_core.providers.client import LLMClient
 from honeybee_core.providers.openai_provider import OpenAIProvider
 from honeybee_core.providers.pricing import PriceTable, cost, is_known
+from honeybee_core.providers.registry import make_provider
 from honeybee_core.providers.schemas import SCHEMAS
 from honeybee_core.providers.transport import KeepAliveTransport
 

@@ -5,10 +5,11 @@ import streamlit as st
 from honeybee_core import auth, charts, stages
 from honeybee_core.config import get_settings
 from honeybee_core.pipeline import evaluate, feedback, jobs
+from honeybee_core.providers import registry
 from honeybee_core.repo import rows
 from views.common import attempt, current_actor, repo
 
-PROVIDERS = ["offline", "openai", "anthropic"]
+PROVIDERS = registry.names()
 settings = get_settings()
 store = repo()
 actor = current_actor("reviewer")
@@ -55,7 +56,8 @@ else:
 
 
 def model_input(provider: str, key: str, configured: str, configured_provider: str) -> str:
-    default = configured if provider == "offline" or configured_provider != "offline" else ""
+    default = registry.suggested_model(registry.provider_class(provider), configured_provider,
+                                       configured)
     return st.text_input("Model", default, key=key)
 
 

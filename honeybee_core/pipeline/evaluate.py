@@ -40,8 +40,8 @@ from honeybee_core.pipeline.jobs import (
     run_requests,
 )
 from honeybee_core.pipeline.prompts import EVALUATE_VERSION
-from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMResult
+from honeybee_core.providers.registry import provider_class
 from honeybee_core.repo import Repository, rows
 from honeybee_core.training import student
 
@@ -116,7 +116,7 @@ def check_launch(actor: Actor, params: EvaluateParams) -> bool:
     """Before a page starts an evaluation: the role allows it and the evaluator is usable."""
     require(actor, "launch_run")
     params.check()
-    make_provider(params.provider, params.model)  # a missing key fails here, not in a thread
+    provider_class(params.provider).check(params.model)  # a missing key fails here, not in a thread
     return True
 
 

@@ -32,8 +32,8 @@ from honeybee_core.pipeline.jobs import (
     store_items,
 )
 from honeybee_core.pipeline.prompts import FEEDBACK_VERSION, render, system_prompt
-from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMRequest, LLMResult
+from honeybee_core.providers.registry import provider_class
 from honeybee_core.repo import Repository, rows
 
 
@@ -79,7 +79,7 @@ def check_launch(actor: Actor, params: FeedbackParams) -> bool:
     """Before a page starts feedback generation: the role allows it and the provider is usable."""
     require(actor, "launch_job")
     params.check()
-    make_provider(params.provider, params.model)
+    provider_class(params.provider).check(params.model)
     return True
 
 

@@ -27,10 +27,11 @@ from honeybee_core.pipeline import instructor, verifier
 from honeybee_core.pipeline.calllog import DuckCallLog
 from honeybee_core.pipeline.dedup import NearDuplicateIndex
 from honeybee_core.pipeline.prompts import VERIFY_VERSION
-from honeybee_core.providers import make_provider
-from honeybee_core.providers.base import LLMRequest, LLMResult, Provider
-from honeybee_core.providers.batch import poll_batch, submit_batch
+from honeybee_core.providers.base import LLMRequest, LLMResult, ProviderBase
+from honeybee_core.providers.batch import BatchProvider
 from honeybee_core.providers.client import LLMClient
+from honeybee_core.providers.offline import OfflineProvider
+from honeybee_core.providers.registry import ProviderClass, batch_names, provider_class
 from honeybee_core.repo import Repository, rows
 
 Progress = Callable[[dict[str, Any]], None]
@@ -46,14 +47,20 @@ class JobCancelled(HoneybeeError):
 
 @dataclass(frozen=True)
 class VerifyParams:
-    provider: str = "offline"
+    provider: ProviderClass = OfflineProvider  # resolved from its name by the caller
     model: str = "heuristic-v1"
     limit: int | None = None
     concurrency: int = 8
     batch: bool = False
 
+    def check(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise InputError("--limit must be at least 1.")
+        if self.batch and not self.provider.supports_batch:
+            raise InputError(f"--batch needs --provider {' or '.join(batch_names())}.")
+
     def key(self) -> str:
-        return json.dumps({"provider": self.provider, "model": self.model,
+        return json.dumps({"provider": self.provider.name, "model": self.model,
                            "rubric": VERIFY_VERSION, "limit": self.limit}, sort_keys=True)
 
 
@@ -102,13 +109,15 @@ def release(job_id: str) -> None:
     _active.discard(job_id)
 
 
-def job_provider(name: str, model: str | None, settings: Settings) -> Provider:
+def job_provider(provider: ProviderClass | str, model: str | None,
+                 settings: Settings) -> ProviderBase:
     """The provider a job calls, with the HTTP settings applied."""
-    return make_provider(name, model, timeout=settings.request_timeout_s,
-                         transport=settings.http_transport)
+    cls = provider_class(provider) if isinstance(provider, str) else provider
+    return cls.create(model, timeout=settings.request_timeout_s,
+                      transport=settings.http_transport)
 
 
-def llm_client(provider: Provider, repo: Repository, job_id: str, concurrency: int,
+def llm_client(provider: ProviderBase, repo: Repository, job_id: str, concurrency: int,
             settings: Settings, batch: bool = False) -> LLMClient:
     return LLMClient(
         provider, DuckCallLog(repo, job_id, batch=batch), concurrency=concurrency,
@@ -200,6 +209,8 @@ async def _batch_rounds(repo: Repository, job_id: str, client: LLMClient,
     the rest; failed or expired rows go into the next round, up to max_attempts rounds. Batch ids
     live on the job row, so a restarted job polls its open batch instead of paying again."""
     provider, log = client.provider, client.call_log
+    if not isinstance(provider, BatchProvider):  # refused by the params' check() before this
+        raise InputError(f"Batch mode needs --provider {' or '.join(batch_names())}.")
     hashes = [req.request_hash(provider.model) for req in requests]
     pending = []
     for i, h in enumerate(hashes):
@@ -213,12 +224,12 @@ async def _batch_rounds(repo: Repository, job_id: str, client: LLMClient,
     while pending and len([r for r in rounds if r["done"]]) < client.max_attempts:
         subset = [requests[i] for i in pending]
         if not rounds or rounds[-1]["done"]:
-            rounds.append({"id": await submit_batch(provider, subset), "n": len(subset),
+            rounds.append({"id": await provider.submit_batch(subset), "n": len(subset),
                            "done": False})
             repo.update_job(job_id, batch_ids=json.dumps(rounds))
         while True:
-            status = await poll_batch(provider, rounds[-1]["id"], subset, prices=client.prices,
-                                      call_log=log, attempt=len(rounds))
+            status = await provider.poll_batch(rounds[-1]["id"], subset, prices=client.prices,
+                                               call_log=log, attempt=len(rounds))
             if status.done:
                 break
             if cancel_flags[job_id].is_set():
@@ -267,12 +278,12 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
     params.check()
     grounded = params.grounded is not None
     passages = instructor.load_passages(params.grounded or settings.corpus_dir) if (
-        grounded or params.provider == "offline") else None
+        grounded or params.provider.is_offline) else None
     calls = instructor.plan_calls(params, passages)
     provider = job_provider(params.provider, params.model, settings)
     job_id = open_job(repo, "generate", params.key(), actor)
     client = llm_client(provider, repo, job_id, params.concurrency, settings, params.batch)
-    generator = f"{params.provider}:{params.model}"
+    generator = f"{params.provider.name}:{params.model}"
     index = kept_index(repo)
     outcome = JobOutcome(job_id, "generate", "running", 0, len(calls))
 
@@ -291,11 +302,8 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = No
                on_progress: Progress | None = None) -> JobOutcome:
     """Score every item this verifier has not scored yet (near-duplicates are skipped)."""
     settings = settings or get_settings()
-    if params.limit is not None and params.limit < 1:
-        raise InputError("--limit must be at least 1.")
-    if params.batch and params.provider == "offline":
-        raise InputError("--batch needs --provider openai or anthropic.")
-    name = f"{params.provider}:{params.model}"
+    params.check()
+    name = f"{params.provider.name}:{params.model}"
     items = repo.items_to_verify(name, VERIFY_VERSION, params.limit).to_dict("records")
     provider = job_provider(params.provider, params.model, settings)
     job_id = open_job(repo, "verify", params.key(), actor)
@@ -315,9 +323,8 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = No
 def check_launch(actor: Actor, params: instructor.GenerateParams | VerifyParams) -> bool:
     """Before a page starts a job: the person may launch jobs and the parameters are valid."""
     require(actor, "launch_job")
-    if isinstance(params, instructor.GenerateParams):
-        params.check()
-    make_provider(params.provider, params.model)  # a missing key fails here, not in a thread
+    params.check()
+    params.provider.check(params.model)  # a missing key fails here, not in a thread
     return True
 
 

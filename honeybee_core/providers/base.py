@@ -9,7 +9,7 @@ import re
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -165,6 +165,36 @@ class Provider(Protocol):
     async def aclose(self) -> None:
         """Close the connections of the running event loop (before it ends)."""
         ...
+
+
+class ProviderBase:
+    """What every registered provider class declares: its name and capabilities (class
+    attributes, read without building anything), check() and create()."""
+
+    name: ClassVar[str]
+    is_offline: ClassVar[bool] = False  # answers without a network or a paid service
+    supports_batch: ClassVar[bool] = False  # has submit_batch / poll_batch (half-price batches)
+    needs_key: ClassVar[bool] = False  # reads an API key from key_env
+    key_env: ClassVar[str] = ""
+    default_model: ClassVar[str | None] = None  # the model when none is named
+    example_model: ClassVar[str] = ""  # shown in the message asking for a model
+
+    model: str
+
+    @classmethod
+    def check(cls, model: str | None) -> None:
+        """Raise ProviderError when create(model) would fail (no model, no key); builds nothing."""
+
+    @classmethod
+    def create(cls, model: str | None, *, timeout: float, base_url: str | None = None,
+               transport: str = "keepalive") -> ProviderBase:
+        raise NotImplementedError
+
+    async def call(self, req: LLMRequest) -> RawAnswer:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Close the connections of the running event loop (before it ends)."""
 
 
 @runtime_checkable

@@ -10,6 +10,7 @@ from typing import Generic, Protocol, TypeVar
 import httpx2
 
 from honeybee_core.errors import ProviderError
+from honeybee_core.providers.base import ProviderBase
 from honeybee_core.providers.transport import make_http_client
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -22,19 +23,17 @@ class _Closable(Protocol):
 SDK = TypeVar("SDK", bound=_Closable)
 
 
-class SDKProvider(Generic[SDK]):
+class SDKProvider(ProviderBase, Generic[SDK]):
     """A provider behind an official SDK. Subclasses set name, key_env and base_url_env and
-    build the SDK client in new_sdk(); the SDK's own retries stay off (LLMClient retries)."""
+    build the SDK client in new_sdk(), importing the SDK there (so that the registry and
+    its capabilities cost no SDK import); the SDK's own retries stay off (LLMClient retries)."""
 
-    name: str
-    key_env: str
+    needs_key = True
     base_url_env: str
 
     def __init__(self, model: str, *, base_url: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT_S, transport: str = "keepalive") -> None:
-        if not os.environ.get(self.key_env):
-            raise ProviderError(f"{self.key_env} is not set; export it or choose "
-                                "--provider offline")
+        self.check(model)
         self.model = model
         self.base_url = base_url or os.environ.get(self.base_url_env)
         self.timeout = timeout
@@ -42,6 +41,21 @@ class SDKProvider(Generic[SDK]):
         self._sdk: SDK | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tls: ssl.SSLContext | None = None
+
+    @classmethod
+    def check(cls, model: str | None) -> None:
+        if not model:
+            raise ProviderError(f"Provider {cls.name!r} needs a model name; pass --model.")
+        if not os.environ.get(cls.key_env):
+            raise ProviderError(f"{cls.key_env} is not set; export it or choose "
+                                "--provider offline")
+
+    @classmethod
+    def create(cls, model: str | None, *, timeout: float, base_url: str | None = None,
+               transport: str = "keepalive") -> SDKProvider[SDK]:
+        cls.check(model)
+        assert model is not None  # check() refused an empty one
+        return cls(model, base_url=base_url, timeout=timeout, transport=transport)
 
     def sdk(self) -> SDK:
         """The SDK client of the running event loop (its connections belong to that loop)."""
