@@ -18,7 +18,6 @@ from honeybee_core.providers.openai_provider import OpenAIProvider
 from honeybee_core.providers.pricing import PriceTable, cost, is_known
 from honeybee_core.providers.registry import make_provider
 from honeybee_core.providers.schemas import SCHEMAS
-from honeybee_core.providers.transport import KeepAliveTransport
 
 try:  # pytest puts tests/ on sys.path; a runner started from the repo root sees the package
     from fake_llm_server import FakeLLMServer
@@ -327,9 +326,11 @@ def test_pricing_table():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("transport", ["keepalive", "httpx"])
-def test_both_http_transports_answer_and_the_setting_picks_one(server, monkeypatch, kind,
-                                                               transport):
+@pytest.mark.parametrize(("transport", "expected"), [
+    ("keepalive", "KeepAliveTransport"), ("aiohttp", "AiohttpTransport"),
+    ("httpx", "AsyncHTTPTransport")])
+def test_every_http_transport_answers_and_the_setting_picks_one(server, monkeypatch, kind,
+                                                                transport, expected):
     if kind == "openai":
         monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
     else:
@@ -339,11 +340,11 @@ def test_both_http_transports_answer_and_the_setting_picks_one(server, monkeypat
 
     async def go():
         res = await client(prov).complete(req(1))
-        lean = isinstance(prov.sdk()._client._transport, KeepAliveTransport)
+        used = type(prov.sdk()._client._transport).__name__
         await prov.aclose()
-        return res, lean
+        return res, used
 
-    res, lean = asyncio.run(go())
+    res, used = asyncio.run(go())
     assert res.parsed and res.attempts == 1
-    assert lean == (transport == "keepalive")
+    assert used == expected
     assert prov.timeout == 5

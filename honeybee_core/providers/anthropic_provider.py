@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -37,13 +36,15 @@ class AnthropicProvider(BatchProvider["anthropic.AsyncAnthropic"]):
     example_model = "claude-haiku-4-5"
     max_batch_requests = 100_000
 
-    def new_sdk(self, http_client: httpx2.AsyncClient | None,
-                tls: ssl.SSLContext) -> anthropic.AsyncAnthropic:
-        sdk = _anthropic()
+    @staticmethod
+    def sdk_module() -> ModuleType:
+        return _anthropic()
+
+    def new_sdk(self, http_client: httpx2.AsyncClient) -> anthropic.AsyncAnthropic:
         # Passing the key explicitly stops the SDK from falling back to on-disk profiles.
-        return sdk.AsyncAnthropic(
+        return _anthropic().AsyncAnthropic(
             api_key=os.environ.get(self.key_env), base_url=self.base_url, timeout=self.timeout,
-            max_retries=0, http_client=http_client or sdk.DefaultAsyncHttpxClient(verify=tls))
+            max_retries=0, http_client=http_client)
 
     def request_params(self, req: LLMRequest) -> dict[str, Any]:
         """Messages API params (also used as `params` of a Message Batches request)."""

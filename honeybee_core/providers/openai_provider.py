@@ -4,7 +4,6 @@ live or through the Batch API."""
 from __future__ import annotations
 
 import json
-import ssl
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -46,13 +45,14 @@ class OpenAIProvider(BatchProvider["openai.AsyncOpenAI"]):
         official = not self.base_url or "api.openai.com" in self.base_url
         self._max_tokens_key = "max_completion_tokens" if official else "max_tokens"
 
-    def new_sdk(self, http_client: httpx2.AsyncClient | None,
-                tls: ssl.SSLContext) -> openai.AsyncOpenAI:
-        sdk = _openai()
+    @staticmethod
+    def sdk_module() -> ModuleType:
+        return _openai()
+
+    def new_sdk(self, http_client: httpx2.AsyncClient) -> openai.AsyncOpenAI:
         # The SDK reads the key from the environment; this object never holds it.
-        return sdk.AsyncOpenAI(
-            base_url=self.base_url, timeout=self.timeout, max_retries=0,
-            http_client=http_client or sdk.DefaultAsyncHttpxClient(verify=tls))
+        return _openai().AsyncOpenAI(base_url=self.base_url, timeout=self.timeout,
+                                     max_retries=0, http_client=http_client)
 
     def request_body(self, req: LLMRequest) -> dict[str, Any]:
         """The JSON body for /v1/chat/completions (also used verbatim in batch JSONL lines)."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
+from types import ModuleType
 from typing import Generic, Protocol, TypeVar
 
 import httpx2
 
 from honeybee_core.errors import ProviderError
 from honeybee_core.providers.base import ProviderBase
-from honeybee_core.providers.transport import make_http_client
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -63,12 +63,30 @@ class SDKProvider(ProviderBase, Generic[SDK]):
         if self._sdk is None or self._loop is not loop:
             if self._tls is None:  # loading the CA bundle costs ~40 ms; do it once
                 self._tls = httpx2.create_ssl_context()
-            self._sdk = self.new_sdk(make_http_client(self._tls, self.transport), self._tls)
+            self._sdk = self.new_sdk(self._http_client(self._tls))
             self._loop = loop
         return self._sdk
 
-    def new_sdk(self, http_client: httpx2.AsyncClient | None, tls: ssl.SSLContext) -> SDK:
-        """The SDK client on http_client, or on the SDK's default transport when it is None."""
+    def _http_client(self, tls: ssl.SSLContext) -> httpx2.AsyncClient:
+        """The HTTP client under the SDK, as the transport setting asks."""
+        sdk = self.sdk_module()
+        if self.transport == "keepalive":
+            from honeybee_core.providers.transport import make_http_client
+
+            lean = make_http_client(tls)  # None when a proxy is configured
+            if lean is not None:
+                return lean
+        if self.transport == "aiohttp":
+            return sdk.DefaultAioHttpClient(verify=tls)
+        return sdk.DefaultAsyncHttpxClient(verify=tls)
+
+    @staticmethod
+    def sdk_module() -> ModuleType:
+        """The SDK's module (imported on first use)."""
+        raise NotImplementedError
+
+    def new_sdk(self, http_client: httpx2.AsyncClient) -> SDK:
+        """The SDK client on http_client."""
         raise NotImplementedError
 
     async def aclose(self) -> None:
