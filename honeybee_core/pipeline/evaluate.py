@@ -20,6 +20,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -192,12 +193,12 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
              for who, run_id in runs.items() for item in rows(need[who])]
     client = llm_client(provider, repo, job_id, params.concurrency, settings)
 
-    def handle(i: int, result: LLMResult) -> None:
-        run_id, item, answer = pairs[i]
-        with repo.db.transaction() as cur:
+    def handle(cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+        for i, result in results:
+            run_id, item, answer = pairs[i]
             repo.insert_evaluation(cur, evaluator.grade_row(run_id, item["id"],
                                                             params.evaluator, answer, result))
-        outcome.scored += 1
+            outcome.scored += 1
 
     requests = [evaluator.build_request(item, answer) for _, item, answer in pairs]
     run_requests(repo, outcome, client, requests, handle, on_progress)

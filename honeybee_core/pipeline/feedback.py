@@ -122,17 +122,19 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None 
     index = kept_index(repo)
     outcome = JobOutcome(job_id, "feedback", "running", 0, len(weak))
 
-    def handle(i: int, result: LLMResult) -> None:
-        parent = weak[i]
-        call = instructor.PlannedCall(i, parent["topic"] or "", parent["task_type"] or "",
-                                      params.per_item)
-        new = instructor.items_from_answer(
-            call, result.parsed, grounded=False, stage=max(int(parent["stage"]), run_stage) + 1,
-            generator=generator, job_id=job_id, source="feedback", parent_id=parent["id"])
-        for row in new:
-            row.update(topic=parent["topic"], task_type=parent["task_type"],
-                       prompt_version=FEEDBACK_VERSION)
-        store_items(repo, index, outcome, new)
+    def handle(cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+        for i, result in results:
+            parent = weak[i]
+            call = instructor.PlannedCall(i, parent["topic"] or "", parent["task_type"] or "",
+                                          params.per_item)
+            new = instructor.items_from_answer(
+                call, result.parsed, grounded=False,
+                stage=max(int(parent["stage"]), run_stage) + 1, generator=generator,
+                job_id=job_id, source="feedback", parent_id=parent["id"])
+            for row in new:
+                row.update(topic=parent["topic"], task_type=parent["task_type"],
+                           prompt_version=FEEDBACK_VERSION)
+            store_items(repo, cur, index, outcome, new)
 
     requests = [build_request(item, params.per_item) for item in weak]
     return run_requests(repo, outcome, client, requests, handle, on_progress)

@@ -31,6 +31,7 @@ class LLMRequest:
     model_cls: type[BaseModel] | None = None
     temperature: float | None = None
     max_tokens: int = 2048
+    _hashes: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.json_schema is None or self.model_cls is None:
@@ -63,8 +64,12 @@ class LLMRequest:
         return canonical_json(self.canonical(model))
 
     def request_hash(self, model: str) -> str:
-        """sha256 hex (64 chars, valid as an OpenAI/Anthropic batch custom_id)."""
-        return hash_json(self.request_json(model))
+        """sha256 hex (64 chars, valid as an OpenAI/Anthropic batch custom_id); computed once
+        per model (a job hashes every request to find its stored answers, the client again)."""
+        known = self._hashes.get(model)
+        if known is None:
+            known = self._hashes[model] = hash_json(self.request_json(model))
+        return known
 
 
 def hash_json(canonical: str) -> str:
