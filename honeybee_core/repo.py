@@ -880,6 +880,17 @@ class Repository:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
+    def insert_generated_rows(self, cur: Any, rows: list[dict[str, Any]]) -> int:
+        """insert_generated in one statement (a group of a job's items); returns rows added."""
+        cols = [*ITEM_COLUMNS, "job_id", "duplicate_of"]
+        table = pa.Table.from_pydict({c: [row.get(c) for row in rows] for c in cols})
+        with _registered(cur, table) as view:
+            added = cur.execute(
+                "INSERT INTO instructions (" + ", ".join(cols) + ") SELECT " + ", ".join(cols)
+                + " FROM " + view + " ON CONFLICT (id) DO NOTHING"
+            ).fetchall()
+        return int(added[0][0]) if added else 0
+
     def insert_verifier_score_rows(self, cur: Any, scores: list[dict[str, Any]]) -> None:
         """Insert job verifier scores (with raw_response) in one statement; repeats ignored."""
         cols = ["instruction_id", "verifier", "rubric_version", *SCORE_COLUMNS, "rationale",

@@ -9,6 +9,7 @@ writer attached (a log used outside a job) record() commits the row itself.
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections.abc import Callable
@@ -32,6 +33,7 @@ class JobCallLog:
         self._ok: dict[tuple[str, str, str], CallRecord] = {}
         self._spool: Spool | None = None
         self._sink: Callable[[Row], None] | None = None
+        self._ids = (f"{uuid.uuid4().hex[:20]}{n:012x}" for n in itertools.count())
 
     def preload(self, provider: str, model: str, request_hashes: list[str]) -> int:
         """Load the stored ok answers to these requests; returns how many there are."""
@@ -63,10 +65,10 @@ class JobCallLog:
             self._ok[(rec.provider, rec.model, rec.request_hash)] = rec
 
     def row(self, rec: CallRecord) -> Row:
-        """The llm_calls row of an attempt (the created time as local wall time, as the jobs
-        table keeps it)."""
+        """The llm_calls row of an attempt: a unique id (a random prefix per log and a counter,
+        no system call per row) and the created time as local wall time, as jobs keep it."""
         return {
-            "id": uuid.uuid4().hex, "provider": rec.provider, "model": rec.model,
+            "id": next(self._ids), "provider": rec.provider, "model": rec.model,
             "request_hash": rec.request_hash, "purpose": rec.purpose,
             "request": rec.request_json, "raw_response": rec.raw_response,
             "parsed": json.dumps(rec.parsed, ensure_ascii=False) if rec.parsed is not None

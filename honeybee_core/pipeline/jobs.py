@@ -82,12 +82,13 @@ def store_items(repo: Repository, cur: Any, index: NearDuplicateIndex, outcome: 
     for row in rows:
         match = index.find(row["instruction"], row["input"])
         row["duplicate_of"] = match.item_id if match and match.item_id != row["id"] else None
-        if row["duplicate_of"] is None:
+        if match is None:
             index.add(row["id"], row["instruction"], row["input"])
-        else:
+        elif row["duplicate_of"] is not None:
             outcome.duplicates += 1
+        # else: the item itself (a resumed job's answer, a repeated one) is indexed already
     if rows:
-        outcome.new_items += repo.insert_generated(cur, rows)
+        outcome.new_items += repo.insert_generated_rows(cur, rows)
 
 
 def run_generate(repo: Repository, params: instructor.GenerateParams, *,
