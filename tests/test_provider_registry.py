@@ -102,3 +102,13 @@ def test_no_provider_name_is_compared_outside_the_registry():
         if path.exists() and compare.search(path.read_text()):
             found.append(str(path))
     assert not found, found
+
+
+def test_the_sdk_client_is_the_default_transport(monkeypatch):
+    from honeybee_core.config import Settings
+    from honeybee_core.providers.base import DEFAULT_TRANSPORT
+
+    monkeypatch.delenv("HONEYBEE_HTTP_TRANSPORT", raising=False)
+    assert Settings.model_fields["http_transport"].default == DEFAULT_TRANSPORT == "aiohttp"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+    assert OpenAIProvider("gpt-4o-mini").transport == "aiohttp"

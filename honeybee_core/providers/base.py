@@ -16,6 +16,9 @@ from pydantic import BaseModel
 from honeybee_core.providers import schemas
 
 PURPOSES = ("instruct", "verify", "evaluate", "feedback")
+# The HTTP client under the SDKs: "aiohttp" (the SDKs' DefaultAioHttpClient), "httpx" (the SDKs'
+# default client) or "keepalive" (our own transport, providers/transport.py, opt-in only).
+DEFAULT_TRANSPORT = "aiohttp"
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,7 +195,7 @@ class ProviderBase:
 
     @classmethod
     def create(cls, model: str | None, *, timeout: float, base_url: str | None = None,
-               transport: str = "keepalive") -> ProviderBase:
+               transport: str = DEFAULT_TRANSPORT) -> ProviderBase:
         raise NotImplementedError
 
     async def call(self, req: LLMRequest) -> RawAnswer:

@@ -14,7 +14,13 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from honeybee_core.providers.base import LLMRequest, PermanentError, ProviderBase, RawAnswer
+from honeybee_core.providers.base import (
+    DEFAULT_TRANSPORT,
+    LLMRequest,
+    PermanentError,
+    ProviderBase,
+    RawAnswer,
+)
 from honeybee_core.providers.offline_facts import passage_for
 from honeybee_core.providers.offline_templates import TEMPLATES, Ctx, Triple, weaken
 from honeybee_core.providers.offline_text import (
@@ -47,7 +53,7 @@ class OfflineProvider(ProviderBase):
 
     @classmethod
     def create(cls, model: str | None, *, timeout: float, base_url: str | None = None,
-               transport: str = "keepalive") -> OfflineProvider:
+               transport: str = DEFAULT_TRANSPORT) -> OfflineProvider:
         """The one heuristic model; model, timeout and the HTTP options do not apply."""
         return cls()
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from honeybee_core.providers.base import LLMRequest, RawAnswer, TransientError
+from honeybee_core.providers.base import DEFAULT_TRANSPORT, LLMRequest, RawAnswer, TransientError
 from honeybee_core.providers.batch import BatchFailure, BatchProvider, BatchStatus, Row, sdk_call
 from honeybee_core.providers.http_errors import RETRYABLE_STATUS, from_sdk_exception
 from honeybee_core.providers.sdk_provider import DEFAULT_TIMEOUT_S
@@ -38,7 +38,7 @@ class OpenAIProvider(BatchProvider["openai.AsyncOpenAI"]):
     max_batch_requests = 50_000
 
     def __init__(self, model: str, *, base_url: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT_S, transport: str = "keepalive") -> None:
+                 timeout: float = DEFAULT_TIMEOUT_S, transport: str = DEFAULT_TRANSPORT) -> None:
         super().__init__(model, base_url=base_url, timeout=timeout, transport=transport)
         # The official API rejects max_tokens for reasoning models; compatible servers
         # (vLLM, Ollama, LM Studio) reliably understand only max_tokens.

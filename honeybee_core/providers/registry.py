@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from honeybee_core.errors import ProviderError
 from honeybee_core.providers.anthropic_provider import AnthropicProvider
-from honeybee_core.providers.base import ProviderBase
+from honeybee_core.providers.base import DEFAULT_TRANSPORT, ProviderBase
 from honeybee_core.providers.offline import OfflineProvider
 from honeybee_core.providers.openai_provider import OpenAIProvider
 
@@ -44,7 +44,7 @@ def batch_names() -> list[str]:
 
 def make_provider(name: str | ProviderClass, model: str | None = None, *,
                   timeout: float = 120.0, base_url: str | None = None,
-                  transport: str = "keepalive") -> ProviderBase:
+                  transport: str = DEFAULT_TRANSPORT) -> ProviderBase:
     """A provider instance; keys come from the provider's environment variable only."""
     cls = provider_class(name) if isinstance(name, str) else name
     return cls.create(model, timeout=timeout, base_url=base_url, transport=transport)

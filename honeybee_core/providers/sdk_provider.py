@@ -11,7 +11,7 @@ from typing import Generic, Protocol, TypeVar
 import httpx2
 
 from honeybee_core.errors import ProviderError
-from honeybee_core.providers.base import ProviderBase
+from honeybee_core.providers.base import DEFAULT_TRANSPORT, ProviderBase
 
 DEFAULT_TIMEOUT_S = 120.0
 
@@ -32,7 +32,7 @@ class SDKProvider(ProviderBase, Generic[SDK]):
     base_url_env: str
 
     def __init__(self, model: str, *, base_url: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT_S, transport: str = "keepalive") -> None:
+                 timeout: float = DEFAULT_TIMEOUT_S, transport: str = DEFAULT_TRANSPORT) -> None:
         self.check(model)
         self.model = model
         self.base_url = base_url or os.environ.get(self.base_url_env)
@@ -52,7 +52,7 @@ class SDKProvider(ProviderBase, Generic[SDK]):
 
     @classmethod
     def create(cls, model: str | None, *, timeout: float, base_url: str | None = None,
-               transport: str = "keepalive") -> SDKProvider[SDK]:
+               transport: str = DEFAULT_TRANSPORT) -> SDKProvider[SDK]:
         cls.check(model)
         assert model is not None  # check() refused an empty one
         return cls(model, base_url=base_url, timeout=timeout, transport=transport)
