@@ -133,7 +133,7 @@ def test_sigkill_mid_job_then_rerun_completes_without_repeats(db_path, monkeypat
         assert child.returncode == -signal.SIGKILL
         # Answers are durable in the job's spool as they land and reach DuckDB in group
         # commits, so what the killed run had received is the union of the two.
-        spool = db_path.with_suffix(".spool")
+        spool = db_path.with_name(db_path.name + ".spool")
         assert list(spool.glob("*.jsonl")), "the killed job left its spool"
         stored, spooled = _answered_after_kill(db_path)
         finished = len(stored | spooled)
@@ -179,7 +179,7 @@ def _answered_after_kill(db_path) -> tuple[set[str], set[str]]:
          "print(*[h for (h,) in c.execute('select request_hash from llm_calls where ok')"
          ".fetchall()])", str(db_path)], capture_output=True, text=True, check=True)
     spooled = set()
-    for path in db_path.with_suffix(".spool").glob("*.jsonl"):
+    for path in db_path.with_name(db_path.name + ".spool").glob("*.jsonl"):
         for line in path.read_text().splitlines():
             with contextlib.suppress(json.JSONDecodeError):
                 row = json.loads(line)

@@ -6,7 +6,7 @@ cut can; that is what DuckDB's commits are for). The job's group writer folds th
 llm_calls; a spool left behind by a killed process is folded when the next job opens on the same
 database, and a spool is deleted once its records are committed.
 
-Spools live beside the database file: data/honeybee.duckdb -> data/honeybee.spool/JOB_ID.jsonl.
+Spools live beside the database file: data/honeybee.duckdb.spool/JOB_ID.jsonl.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def spool_dir(repo: Repository) -> Path:
     path = Path(repo.db.path)
     if str(path) == ":memory:":  # nothing outlives an in-memory database; a private folder will do
         return Path(tempfile.gettempdir()) / f"honeybee-memory-{os.getpid()}-{id(repo.db)}.spool"
-    return path.with_suffix(".spool")
+    return path.with_name(path.name + ".spool")  # one per database file, whatever its suffix
 
 
 class Spool:
