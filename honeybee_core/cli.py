@@ -93,11 +93,13 @@ def generate(
     """Ask the Instructor for triples; re-running the same command resumes a killed job."""
     from honeybee_core.pipeline import jobs
     from honeybee_core.pipeline.instructor import GenerateParams
+    from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
-    name = provider or settings.instructor_provider
+    kind = provider_class(provider or settings.instructor_provider)
     params = GenerateParams(
-        n=n, provider=name, model=model or _default_model(name, settings.instructor_model),
+        n=n, provider=kind,
+        model=pick_model(kind, model, settings.instructor_provider, settings.instructor_model),
         stage=stage, topics=tuple(topic or ()), task_types=tuple(task_type or ()),
         grounded=str(grounded) if grounded else None, per_call=per_call, seed=seed,
         concurrency=concurrency or settings.concurrency, batch=batch,
@@ -124,11 +126,13 @@ def verify(
 ) -> None:
     """Score the items this verifier has not scored yet."""
     from honeybee_core.pipeline import jobs
+    from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
-    name = provider or settings.verifier_provider
+    kind = provider_class(provider or settings.verifier_provider)
     params = jobs.VerifyParams(
-        provider=name, model=model or _default_model(name, settings.verifier_model),
+        provider=kind,
+        model=pick_model(kind, model, settings.verifier_provider, settings.verifier_model),
         limit=limit, concurrency=concurrency or settings.concurrency, batch=batch,
     )
     repo = open_repo(db)
@@ -320,13 +324,6 @@ def _json_file(path: Path) -> dict[str, Any]:
     return read_json_object(path, "--config")
 
 
-def _default_model(provider: str, configured: str) -> str:
-    """The configured model, unless it is the offline one and a real provider was chosen."""
-    if provider != "offline" and configured == "heuristic-v1":
-        raise InputError(f"Name a model for --provider {provider}, e.g. --model gpt-4o-mini.")
-    return configured
-
-
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="Alpaca JSON, JSONL, CSV, Parquet or HF folder.")],
@@ -434,14 +431,16 @@ def evaluate(
     """Answer the held-out set with a run (and its base model), an API model or the references,
     and grade the answers."""
     from honeybee_core.pipeline.evaluate import EvaluateParams, run_evaluate
+    from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
-    name = evaluator or settings.evaluator_provider
+    kind = provider_class(evaluator or settings.evaluator_provider)
     params = EvaluateParams(
-        run=run, student=student, provider=name,
-        model=model or _default_model(name, settings.evaluator_model), rubric=rubric, n=n,
-        new_set=new_set, seed=seed, min_score=min_score, include_base=not no_base,
-        decoding=decoding, max_new_tokens=max_new_tokens, batch_size=batch_size,
+        run=run, student=student, provider=kind.name,
+        model=pick_model(kind, model, settings.evaluator_provider, settings.evaluator_model),
+        rubric=rubric, n=n, new_set=new_set, seed=seed, min_score=min_score,
+        include_base=not no_base, decoding=decoding, max_new_tokens=max_new_tokens,
+        batch_size=batch_size,
         concurrency=concurrency or settings.concurrency)
     repo = open_repo(db)
     outcome = run_evaluate(repo, params, on_progress=_progress(as_json))
@@ -479,11 +478,13 @@ def feedback(
 ) -> None:
     """The Instructor writes next-stage triples aimed at the run's weak answers."""
     from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
+    from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
-    name = provider or settings.instructor_provider
+    kind = provider_class(provider or settings.instructor_provider)
     params = FeedbackParams(
-        run=run, provider=name, model=model or _default_model(name, settings.instructor_model),
+        run=run, provider=kind.name,
+        model=pick_model(kind, model, settings.instructor_provider, settings.instructor_model),
         evaluator=grades_from, threshold=threshold, n=n, per_item=per_item, mode=mode,
         temperature=temperature, concurrency=concurrency or settings.concurrency)
     repo = open_repo(db)

@@ -21,7 +21,7 @@ from honeybee_core.pipeline import heldout
 from honeybee_core.pipeline.evaluate import BASE_RUN
 from honeybee_core.pipeline.evaluator import GRADE_COLUMNS, RUBRIC_LABELS
 from honeybee_core.pipeline.students import REFERENCE_RUN
-from honeybee_core.providers import PROVIDERS
+from honeybee_core.providers import registry
 from honeybee_core.store import Repository
 
 DIMENSIONS = (*GRADE_COLUMNS, "mean")
@@ -58,7 +58,7 @@ def row_kind(run_id: str, stage: object) -> str:
         return "base"
     if run_id == REFERENCE_RUN:
         return "reference"
-    if pd.isna(stage) and run_id.partition(":")[0] in PROVIDERS and ":" in run_id:
+    if pd.isna(stage) and ":" in run_id and run_id.partition(":")[0] in registry.names():
         return "api"
     return "run"
 

@@ -8,17 +8,19 @@ from honeybee_core.auth import Actor
 from honeybee_core.config import get_settings
 from honeybee_core.pipeline import evaluate, evaluator, feedback, jobs
 from honeybee_core.pipeline.prompts import EVALUATE_VERSIONS
+from honeybee_core.providers import registry
 from honeybee_core.store import Repository
 from honeybee_core.training.decoding import DECODING_PRESETS
 from views.common import attempt
 
-PROVIDERS = ["offline", "openai", "anthropic"]
+PROVIDERS = registry.names()
 STUDENTS = {"run": "a training run (and its base model)", "api": "an API model",
             "reference": "the Instructor's references"}
 
 
 def model_input(provider: str, key: str, configured: str, configured_provider: str) -> str:
-    default = configured if provider == "offline" or configured_provider != "offline" else ""
+    default = registry.suggested_model(registry.provider_class(provider), configured_provider,
+                                       configured)
     return st.text_input("Model", default, key=key)
 
 
@@ -35,7 +37,7 @@ def evaluate_form(store: Repository, actor: Actor) -> None:
     student = st.text_input("API student (provider:model)", "openai:gpt-4o-mini",
                             key="eval_student") if kind == "api" else "reference"
     provider = st.selectbox("Evaluator", PROVIDERS, key="eval_provider",
-                            index=PROVIDERS.index(settings.evaluator_provider))
+                            index=PROVIDERS.index(registry.provider_class(settings.evaluator_provider).name))
     model = model_input(provider, "eval_model", settings.evaluator_model,
                         settings.evaluator_provider)
     rubric = st.selectbox("Rubric", EVALUATE_VERSIONS, index=len(EVALUATE_VERSIONS) - 1,
@@ -61,7 +63,7 @@ def feedback_form(store: Repository, actor: Actor, table: pd.DataFrame) -> None:
                            key="fb_n")
     mode = st.selectbox("Prompt", list(feedback.MODES), key="fb_mode")
     fb_provider = st.selectbox("Instructor", PROVIDERS, key="fb_provider",
-                               index=PROVIDERS.index(settings.instructor_provider))
+                               index=PROVIDERS.index(registry.provider_class(settings.instructor_provider).name))
     fb_model = model_input(fb_provider, "fb_model", settings.instructor_model,
                            settings.instructor_provider)
     if st.button("Generate feedback", key="fb_launch", disabled=fb_run is None):

@@ -104,18 +104,20 @@ def answer_api(spec: ModelSpec, items: Sequence[tuple[str, str]], repo: Any,
                max_tokens: int = 256, on_progress: Progress | None = None
                ) -> tuple[list[str | None], dict[str, Any]]:
     """Answers (None where the provider failed after its retries) and call statistics."""
-    from honeybee_core.pipeline.calllog import DuckCallLog
-    from honeybee_core.providers import make_provider
+    from honeybee_core.pipeline.calllog import JobCallLog
     from honeybee_core.providers.client import LLMClient
+    from honeybee_core.providers.registry import make_provider
 
     assert spec.provider and spec.model
     provider = make_provider(spec.provider, spec.model, base_url=base_url,
                              timeout=settings.request_timeout_s,
                              transport=settings.http_transport)
-    client = LLMClient(provider, DuckCallLog(repo), concurrency=concurrency,
+    log = JobCallLog(repo)  # no job: each answer is recorded as it lands
+    client = LLMClient(provider, log, concurrency=concurrency,
                        max_attempts=settings.max_attempts,
                        prices={k: (v[0], v[1]) for k, v in settings.prices.items()})
     requests = [api_request(instr, text, max_tokens) for instr, text in items]
+    log.preload(provider.name, provider.model, [r.request_hash(provider.model) for r in requests])
     done = 0
 
     def count(*_: Any) -> None:

@@ -25,6 +25,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -45,8 +46,8 @@ from honeybee_core.pipeline.jobs import (
     run_requests,
 )
 from honeybee_core.pipeline.prompts import EVALUATE_VERSION
-from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMResult, Provider
+from honeybee_core.providers.registry import provider_class
 from honeybee_core.store import Repository, rows
 from honeybee_core.training import student
 from honeybee_core.training.decoding import Decoding, decoding_preset
@@ -145,7 +146,7 @@ def check_launch(actor: Actor, params: EvaluateParams,
     evaluator (and an API student) is usable."""
     require(actor, "launch_run")
     params.check()
-    make_provider(params.provider, params.model)  # a missing key fails here, not in a thread
+    provider_class(params.provider).check(params.model)  # a missing key fails here, not in a thread
     if params.student:
         students.check(params.student, settings or get_settings())
     return True
@@ -273,12 +274,12 @@ def _grade(repo: Repository, params: EvaluateParams, outcome: EvaluateOutcome,
     """Grade (run_id, decoding, item, answer) pairs, committing each grade as it arrives."""
     client = llm_client(provider, repo, outcome.job_id, params.concurrency, settings)
 
-    def handle(i: int, result: LLMResult) -> None:
-        run_id, how, item, answer = pairs[i]
-        with repo.db.transaction() as cur:
+    def handle(cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+        for i, result in results:
+            run_id, how, item, answer = pairs[i]
             repo.insert_grade(cur, evaluator.grade_row(run_id, item["id"], params.evaluator,
                                                        answer, result, params.rubric, how))
-        outcome.scored += 1
+            outcome.scored += 1
 
     requests = [evaluator.build_request(item, answer, params.rubric)
                 for _, _, item, answer in pairs]

@@ -51,8 +51,8 @@ from honeybee_core.pipeline.prompts import (
     system_prompt,
 )
 from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
-from honeybee_core.providers import make_provider
 from honeybee_core.providers.base import LLMRequest, LLMResult
+from honeybee_core.providers.registry import provider_class
 from honeybee_core.store import Repository, rows
 
 MODES = {"per-dimension": FEEDBACK_PER_DIMENSION, "with-answer": FEEDBACK_VERSION}
@@ -118,7 +118,7 @@ def check_launch(actor: Actor, params: FeedbackParams) -> bool:
     """Before a page starts feedback generation: the role allows it and the provider is usable."""
     require(actor, "launch_job")
     params.check()
-    make_provider(params.provider, params.model)
+    provider_class(params.provider).check(params.model)
     return True
 
 
@@ -225,23 +225,24 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None 
     asks = plan(weak, params)
     outcome = JobOutcome(job_id, "feedback", "running", 0, len(asks))
 
-    def handle(i: int, result: LLMResult) -> None:
-        ask = asks[i]
-        parent = ask.weak
-        call = instructor.PlannedCall(i, parent["topic"] or "", parent["task_type"] or "",
-                                      params.per_item)
-        new = instructor.items_from_answer(
-            call, result.parsed, grounded=False, stage=max(int(parent["stage"]), run_stage) + 1,
-            generator=generator, job_id=job_id, source="feedback", parent_id=parent["id"])
-        for row in new:
-            row.update(topic=parent["topic"], task_type=parent["task_type"],
-                       prompt_version=MODES[params.mode])
-            if ask.dimension is not None and parent["input"]:  # the weak item's passage stays
-                row["input"] = parent["input"]
-                row["id"] = content_id(row["instruction"], row["input"], row["output"])
-        store_items(repo, index, outcome, new)
-        if ask.dimension is not None and new:
-            with repo.db.transaction() as cur:
+    def handle(cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+        for i, result in results:
+            ask = asks[i]
+            parent = ask.weak
+            call = instructor.PlannedCall(i, parent["topic"] or "", parent["task_type"] or "",
+                                          params.per_item)
+            new = instructor.items_from_answer(
+                call, result.parsed, grounded=False,
+                stage=max(int(parent["stage"]), run_stage) + 1, generator=generator,
+                job_id=job_id, source="feedback", parent_id=parent["id"])
+            for row in new:
+                row.update(topic=parent["topic"], task_type=parent["task_type"],
+                           prompt_version=MODES[params.mode])
+                if ask.dimension is not None and parent["input"]:  # the weak item's passage stays
+                    row["input"] = parent["input"]
+                    row["id"] = content_id(row["instruction"], row["input"], row["output"])
+            store_items(repo, cur, index, outcome, new)
+            if ask.dimension is not None and new:
                 repo.tag_target_dimension(cur, [(row["id"], ask.dimension) for row in new])
 
     return run_requests(repo, outcome, client, [request_for(a, params, run_id) for a in asks],

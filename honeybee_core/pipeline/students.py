@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from honeybee_core.config import Settings
-from honeybee_core.errors import InputError
+from honeybee_core.errors import InputError, ProviderError
 from honeybee_core.pipeline.jobs import (
     JobOutcome,
     Progress,
@@ -27,8 +27,8 @@ from honeybee_core.pipeline.jobs import (
     run_requests,
 )
 from honeybee_core.pipeline.prompts import system_prompt
-from honeybee_core.providers import PROVIDERS
 from honeybee_core.providers.base import LLMRequest, LLMResult
+from honeybee_core.providers.registry import provider_class
 from honeybee_core.store import Repository, rows
 from honeybee_core.training.template import format_prompt
 
@@ -65,11 +65,17 @@ def parse(spec: str) -> Student:
     if spec == REFERENCE:
         return Student(REFERENCE_RUN, REFERENCE_DECODING)
     provider, sep, model = spec.partition(":")
-    provider = provider.lower()
-    if not sep or not model or provider not in PROVIDERS or provider == "offline":
-        raise InputError(f"--student {spec!r} is not PROVIDER:MODEL or 'reference'; give e.g. "
-                         "openai:gpt-4o-mini, anthropic:claude-sonnet-4-5 or reference.")
-    return Student(f"{provider}:{model}", f"api-t{API_TEMPERATURE:g}", provider, model)
+    bad = InputError(f"--student {spec!r} is not PROVIDER:MODEL or 'reference'; give e.g. "
+                     "openai:gpt-4o-mini, anthropic:claude-sonnet-4-5 or reference.")
+    if not sep or not model:
+        raise bad
+    try:
+        cls = provider_class(provider)
+    except ProviderError:
+        raise bad from None
+    if cls.is_offline:  # the offline heuristic writes no answers worth grading
+        raise bad
+    return Student(f"{cls.name}:{model}", f"api-t{API_TEMPERATURE:g}", cls.name, model)
 
 
 def answer_request(item: dict[str, Any]) -> LLMRequest:
@@ -103,8 +109,9 @@ def answers(repo: Repository, student: Student, frame: pd.DataFrame, settings: S
     client = llm_client(provider, repo, job_id, concurrency, settings)
     got: dict[str, str] = {}
 
-    def handle(i: int, result: LLMResult) -> None:
-        got[items[i]["id"]] = result.parsed["answer"].strip()
+    def handle(_cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+        for i, result in results:
+            got[items[i]["id"]] = result.parsed["answer"].strip()
 
     run_requests(repo, outcome, client, [answer_request(item) for item in items], handle,
                  on_progress)

@@ -14,7 +14,13 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from honeybee_core.providers.base import LLMRequest, PermanentError, RawAnswer
+from honeybee_core.providers.base import (
+    DEFAULT_TRANSPORT,
+    LLMRequest,
+    PermanentError,
+    ProviderBase,
+    RawAnswer,
+)
 from honeybee_core.providers.offline_facts import passage_for
 from honeybee_core.providers.offline_templates import TEMPLATES, Ctx, Triple, weaken
 from honeybee_core.providers.offline_text import (
@@ -42,11 +48,19 @@ _TASK_WORDS = frozenset(
 )
 
 
-class OfflineProvider:
+class OfflineProvider(ProviderBase):
     """Same call() contract as the HTTP providers; zero cost, whitespace token counts."""
 
     name = "offline"
+    is_offline = True
+    default_model = "heuristic-v1"
     model = "heuristic-v1"
+
+    @classmethod
+    def create(cls, model: str | None, *, timeout: float, base_url: str | None = None,
+               transport: str = DEFAULT_TRANSPORT) -> OfflineProvider:
+        """The one heuristic model; model, timeout and the HTTP options do not apply."""
+        return cls()
 
     async def call(self, req: LLMRequest) -> RawAnswer:
         handler = _HANDLERS.get(req.purpose)
