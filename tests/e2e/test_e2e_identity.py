@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from tests.e2e.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,7 +1,7 @@
 """Evaluator, evaluation sets, feedback and the stage table, with answers written by hand.
 
 The student process is replaced by answers already on disk (the job then never starts it), so
-these tests run in seconds; tests/test_evaluate_loop.py runs the real thing end to end.
+these tests run in seconds; tests/pipeline/test_evaluate_loop.py runs the real thing end to end.
 """
 
 from __future__ import annotations
