@@ -44,7 +44,7 @@ def _note(lines: list[str]) -> None:
 
 
 def _emit(payload: dict[str, Any], as_json: bool, human: str) -> None:
-    from honeybee_core.cli import emit
+    from honeybee_core.cli.common import emit
 
     emit(payload, as_json, human)
 
@@ -173,10 +173,10 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Answer with a run or an API model, save predictions.jsonl and metrics.json, score."""
-    from honeybee_core.cli import _json_file, open_repo
+    from honeybee_core.cli.common import json_file, open_repo
     from honeybee_core.matsci_nlp.run import RunParams, run_benchmark
 
-    overrides = _json_file(train_config) if train_config else {}
+    overrides = json_file(train_config) if train_config else {}
     overrides |= {k: v for k, v in {"max_steps": max_steps, "epochs": epochs}.items()
                   if v is not None}
     params = RunParams(
