@@ -22,7 +22,8 @@ from honeybee_core.providers.base import (
     RawAnswer,
 )
 from honeybee_core.providers.offline_facts import passage_for
-from honeybee_core.providers.offline_templates import TEMPLATES, Ctx, Triple, weaken
+from honeybee_core.providers.offline_flaws import weaken
+from honeybee_core.providers.offline_templates import TEMPLATES, Ctx, Triple
 from honeybee_core.providers.offline_text import (
     content_words,
     contradictions,

@@ -12,7 +12,8 @@ from honeybee_core.errors import ProviderError
 from honeybee_core.providers.base import InMemoryCallLog, LLMRequest
 from honeybee_core.providers.client import LLMClient
 from honeybee_core.providers.offline import OfflineProvider
-from honeybee_core.providers.offline_templates import TASK_TYPES, TEMPLATES, Ctx, weaken
+from honeybee_core.providers.offline_flaws import weaken
+from honeybee_core.providers.offline_templates import TASK_TYPES, TEMPLATES, Ctx
 from honeybee_core.providers.offline_text import sentences
 from honeybee_core.providers.schemas import Grade, InstructBatch, Verdict
 
