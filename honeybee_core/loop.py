@@ -19,10 +19,10 @@ from honeybee_core.auth import CLI_ACTOR, Actor
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.pipeline import heldout, jobs
-from honeybee_core.pipeline.evaluate import EvaluateParams, run_evaluate
+from honeybee_core.pipeline.evaluation_job import EvaluateParams, run_evaluate
 from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
 from honeybee_core.pipeline.instructor import GenerateParams
-from honeybee_core.stages import evaluation_frame, stage_table
+from honeybee_core.stage_table import evaluation_frame, stage_table
 from honeybee_core.store import Repository
 
 # The offline heuristic verifier rarely gives templated feedback items the paper's

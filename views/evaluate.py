@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from honeybee_core import auth, charts, stages
+from honeybee_core import auth, charts
+from honeybee_core import stage_table as stages
 from honeybee_core.pipeline import evaluator, jobs
 from honeybee_core.store import rows
 from views.common import current_actor, repo

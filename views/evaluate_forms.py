@@ -6,7 +6,7 @@ import streamlit as st
 
 from honeybee_core.auth import Actor
 from honeybee_core.config import get_settings
-from honeybee_core.pipeline import evaluate, evaluator, feedback, jobs
+from honeybee_core.pipeline import evaluation_job, evaluator, feedback, jobs
 from honeybee_core.pipeline.prompts import EVALUATE_VERSIONS
 from honeybee_core.providers import registry
 from honeybee_core.store import Repository
@@ -44,12 +44,12 @@ def evaluate_form(store: Repository, actor: Actor) -> None:
                           format_func=evaluator.RUBRIC_LABELS.get, key="eval_rubric")
     n = st.number_input("Held-out items (when the set is drawn)", 1, 100_000, 50, key="eval_n")
     if st.button("Launch evaluation", key="eval_launch", disabled=kind == "run" and not run):
-        params = evaluate.EvaluateParams(
+        params = evaluation_job.EvaluateParams(
             run=run or "", student="" if kind == "run" else student, provider=provider,
             model=model, n=int(n), rubric=rubric, decoding=decoding,
             concurrency=settings.concurrency)
-        if attempt(lambda: evaluate.check_launch(actor, params, settings)) is not None:
-            jobs.start_in_background(evaluate.run_evaluate, store, params, actor=actor.name)
+        if attempt(lambda: evaluation_job.check_launch(actor, params, settings)) is not None:
+            jobs.start_in_background(evaluation_job.run_evaluate, store, params, actor=actor.name)
             st.success("Evaluation started; progress below.")
 
 

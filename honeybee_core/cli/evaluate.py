@@ -53,7 +53,7 @@ def evaluate(
 ) -> None:
     """Answer the held-out set with a run (and its base model), an API model or the references,
     and grade the answers."""
-    from honeybee_core.pipeline.evaluate import EvaluateParams, run_evaluate
+    from honeybee_core.pipeline.evaluation_job import EvaluateParams, run_evaluate
     from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
@@ -134,7 +134,7 @@ def stages(
 ) -> None:
     """The stage table: base model, each run by stage, API students, the references; mean, 95 %
     bootstrap CI and n per dimension, one evaluator and rubric, one held-out set."""
-    from honeybee_core import stages as stage_table
+    from honeybee_core import stage_table
 
     chosen = None if heldout_set == "all" else (heldout_set or stage_table.CURRENT)
     result = stage_table.report(open_repo(db), evaluator, rubric, chosen)

@@ -80,7 +80,7 @@ Progress = Callable[[int, int], None]
 def answer_local(run_dir: Path, items: Sequence[tuple[str, str]], batch_size: int,
                  max_new_tokens: int, on_progress: Progress | None = None) -> list[str]:
     """Greedy answers of base + adapter, batched with left padding (AdapterGenerator)."""
-    from honeybee_core.training.generate import AdapterGenerator
+    from honeybee_core.training.inference import AdapterGenerator
 
     generator = AdapterGenerator.from_run(run_dir)
     answers: list[str] = []

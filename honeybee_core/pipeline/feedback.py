@@ -32,7 +32,7 @@ from honeybee_core.config import Settings, get_settings
 from honeybee_core.domain import content_id
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.pipeline import instructor
-from honeybee_core.pipeline.evaluate import BASE_RUN
+from honeybee_core.pipeline.evaluation_job import BASE_RUN
 from honeybee_core.pipeline.evaluator import GRADE_COLUMNS
 from honeybee_core.pipeline.jobs import (
     JobOutcome,

@@ -1,7 +1,7 @@
 """The held-out evaluation set: drawn once, graded for every row of the stage table.
 
 The first evaluation of anything (a training run, an API model, the references) draws the set
-from the items no snapshot holds and no run trained on (pipeline.evalset: trustworthy
+from the items no snapshot holds and no run trained on (pipeline.heldout_draw: trustworthy
 references first, in a seeded order). Every later row is graded on the same items, and every
 later snapshot leaves them out (curation.select), so the base model, each stage, the API
 students and the Instructor are compared on one set, which the table names.
@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from honeybee_core.errors import InputError
-from honeybee_core.pipeline import evalset
+from honeybee_core.pipeline import heldout_draw
 from honeybee_core.store import Repository, rows
 
 EMPTY = pd.DataFrame(columns=["id", "instruction", "input"])
@@ -33,7 +33,7 @@ def trained_items(repo: Repository) -> pd.DataFrame:
     """id, instruction, input of every item a snapshot holds or a registered run trained on."""
     frames = [repo.items_by_ids(sorted(repo.snapshot_item_ids()))[["id", "instruction", "input"]]]
     for out_dir in repo.runs(limit=1_000_000)["out_dir"]:
-        frames.append(evalset.training_items(Path(out_dir)))
+        frames.append(heldout_draw.training_items(Path(out_dir)))
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True).drop_duplicates("id") if frames else EMPTY
 
@@ -48,7 +48,7 @@ def ensure(repo: Repository, n: int, seed: int, min_score: float, actor: str | N
     trained = trained_items(repo)
     if also_trained is not None and not also_trained.empty:
         trained = pd.concat([trained, also_trained], ignore_index=True).drop_duplicates("id")
-    picked = evalset.choose(repo.evaluation_candidates(), trained, n, seed, min_score)
+    picked = heldout_draw.choose(repo.evaluation_candidates(), trained, n, seed, min_score)
     if picked.empty:
         raise InputError("No item is left to hold out for evaluation; generate and verify "
                          "items first.")

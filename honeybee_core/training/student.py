@@ -47,7 +47,7 @@ class StudentConfig:
     targets: list[str] = field(default_factory=lambda: list(TARGETS))
     max_new_tokens: int = 128
     batch_size: int = 8
-    decoding: dict[str, Any] | None = None  # a training.generate.Decoding; None: greedy
+    decoding: dict[str, Any] | None = None  # a training.decoding.Decoding; None: greedy
 
     def check(self) -> None:
         unknown = set(self.targets) - set(TARGETS)
@@ -175,7 +175,7 @@ def answer_all(folder: str | Path, config: StudentConfig, stop_flag: Any = None)
     request (SIGTERM) ends it between batches, so no answer line is left half-written."""
     import pandas as pd
 
-    from honeybee_core.training.generate import AdapterGenerator
+    from honeybee_core.training.inference import AdapterGenerator
 
     folder = Path(folder)
     todo = {}

@@ -12,11 +12,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from honeybee_core import charts, stages
+from honeybee_core import charts, stage_table
 from honeybee_core.config import load_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
-from honeybee_core.pipeline import evalset, jobs
-from honeybee_core.pipeline.evaluate import (
+from honeybee_core.pipeline import heldout_draw, jobs
+from honeybee_core.pipeline.evaluation_job import (
     BASE_RUN,
     EvaluateParams,
     answers_folder,
@@ -92,12 +92,12 @@ def test_eval_set_is_held_out_and_prefers_trustworthy_references():
     trained = pd.DataFrame({"id": ["a", "x"], "instruction": [
         "Explain why steel rusts.", "Define creep in nickel-base superalloys!"],
         "input": ["", ""]})
-    picked = evalset.choose(candidates, trained, n=4, seed=1)
+    picked = heldout_draw.choose(candidates, trained, n=4, seed=1)
     assert "a" not in set(picked["id"])  # trained on
     assert "b" not in set(picked["id"])  # a near-duplicate of a training item
     assert set(picked["id"]) == {"c", "g", "h", "d"}  # good references first, then the best rest
-    assert evalset.choose(candidates, trained, n=4, seed=1).equals(picked)  # reproducible
-    sticky = evalset.choose(candidates, trained, n=2, seed=1, established={"e", "f"})
+    assert heldout_draw.choose(candidates, trained, n=4, seed=1).equals(picked)  # reproducible
+    sticky = heldout_draw.choose(candidates, trained, n=2, seed=1, established={"e", "f"})
     assert set(sticky["id"]) == {"e", "f"}  # an established set is kept across stages
 
 
@@ -236,12 +236,12 @@ def test_stage_table_orders_base_runs_and_references():
     frame = pd.DataFrame([grade(r, s, i, v) for r, s, v in (
         ("instructor", None, 90), ("run-2", 2, 60), ("base", None, 10), ("run-1", 1, 40))
         for i in ("i1", "i2")])
-    table = stages.stage_table(frame)
+    table = stage_table.stage_table(frame)
     assert list(table["model"]) == ["base model", "stage 1 · run-1", "stage 2 · run-2",
                                     "instructor (reference)"]
     assert list(table["mean"]) == [10, 40, 60, 90] and set(table["n"]) == {2}
     assert len(charts.stage_chart(table).data) == 4
-    assert charts.stage_chart(stages.stage_table(frame.head(0))).layout.annotations
-    worst = stages.worst_answers(frame, "run-1", k=1)
+    assert charts.stage_chart(stage_table.stage_table(frame.head(0))).layout.annotations
+    worst = stage_table.worst_answers(frame, "run-1", k=1)
     assert len(worst) == 1 and worst.loc[0, "mean"] == 40
-    assert stages.weakest(frame, "topic").loc[0, "topic"] == "Metals"
+    assert stage_table.weakest(frame, "topic").loc[0, "topic"] == "Metals"

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from honeybee_core.config import get_settings, load_settings
 from honeybee_core.loop import run_offline_loop
-from honeybee_core.pipeline.evaluate import BASE_RUN, EvaluateParams, run_evaluate
+from honeybee_core.pipeline.evaluation_job import BASE_RUN, EvaluateParams, run_evaluate
 from honeybee_core.store import Repository, open_database
 from tests.conftest import ROOT, run_cli, sign_in_as
 

@@ -12,16 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from honeybee_core import bootstrap, curation, stages
+from honeybee_core import curation, stage_table
 from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import load_settings
 from honeybee_core.errors import InputError
 from honeybee_core.pipeline import evaluator, heldout, jobs
-from honeybee_core.pipeline.evaluate import EvaluateParams, run_evaluate
+from honeybee_core.pipeline.evaluation_job import EvaluateParams, run_evaluate
 from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
 from honeybee_core.pipeline.instructor import GenerateParams
 from honeybee_core.pipeline.prompts import render, system_prompt
 from honeybee_core.providers.offline import OfflineProvider
+from honeybee_core.stats import mean_bootstrap
 from honeybee_core.store import MIGRATIONS, Repository, migrate, open_database
 from honeybee_core.training.template import format_prompt
 from tests.conftest import run_cli
@@ -144,15 +145,15 @@ def test_feedback_fans_out_one_prompt_per_weak_dimension_and_keeps_the_passage(r
 
 def test_ci_equals_a_plain_numpy_bootstrap_with_the_same_seed():
     values = np.random.default_rng(3).integers(0, 101, 37).astype(float)
-    rng = np.random.default_rng(bootstrap.SEED)
+    rng = np.random.default_rng(mean_bootstrap.SEED)
     means = [values[rng.integers(0, len(values), len(values))].mean()
-             for _ in range(bootstrap.N_BOOT)]
+             for _ in range(mean_bootstrap.N_BOOT)]
     low, high = np.percentile(means, [2.5, 97.5])
-    assert bootstrap.mean_ci(values) == (values.mean(), low, high, 37)
+    assert mean_bootstrap.mean_ci(values) == (values.mean(), low, high, 37)
     rng = np.random.default_rng(5)  # the same stream as resampling the values themselves
     plain = [rng.choice(values, len(values)).mean() for _ in range(500)]
-    assert bootstrap.mean_ci(values, 500, 5)[1:3] == tuple(np.percentile(plain, [2.5, 97.5]))
-    assert bootstrap.mean_ci([50.0])[0] == 50 and np.isnan(bootstrap.mean_ci([50.0])[1])
+    assert mean_bootstrap.mean_ci(values, 500, 5)[1:3] == tuple(np.percentile(plain, [2.5, 97.5]))
+    assert mean_bootstrap.mean_ci([50.0])[0] == 50 and np.isnan(mean_bootstrap.mean_ci([50.0])[1])
 
 
 def test_stage_table_intervals_are_the_bootstrap_of_each_row():
@@ -163,11 +164,12 @@ def test_stage_table_intervals_are_the_bootstrap_of_each_row():
                                                         for d in evaluator.GRADE_COLUMNS}}
                           for run, stage in (("base", None), ("run-1", 1)) for i in range(25)])
     frame["mean"] = frame[list(evaluator.GRADE_COLUMNS)].mean(axis=1)
-    table = stages.stage_table(frame)
+    table = stage_table.stage_table(frame)
     assert list(table["kind"]) == ["base", "run"] and set(table["n"]) == {25}
     for row in table.itertuples():
-        for dim in stages.DIMENSIONS:
-            mean, low, high, _ = bootstrap.mean_ci(frame.loc[frame["run_id"] == row.run_id, dim])
+        for dim in stage_table.DIMENSIONS:
+            mean, low, high, _ = mean_bootstrap.mean_ci(
+                frame.loc[frame["run_id"] == row.run_id, dim])
             assert (getattr(row, dim), getattr(row, f"{dim}_ci_low"),
                     getattr(row, f"{dim}_ci_high")) == (round(mean, 1), round(low, 1),
                                                          round(high, 1))
@@ -264,8 +266,8 @@ def test_rubrics_and_evaluators_never_share_a_column(db_copy, tmp_path):
         for rubric in ("evaluate_v1", "evaluate_v2"):
             run_evaluate(repo, EvaluateParams(student="reference", n=5, rubric=rubric),
                          settings=settings)
-        v1 = stages.report(repo, rubric_version="evaluate_v1")
-        v2 = stages.report(repo, rubric_version="evaluate_v2")
+        v1 = stage_table.report(repo, rubric_version="evaluate_v1")
+        v2 = stage_table.report(repo, rubric_version="evaluate_v2")
         assert v1["rows"][0]["mean"]["n"] == v2["rows"][0]["mean"]["n"] == 5  # not 10
         assert v1["rows"][0]["mean"]["mean"] == 100  # v1: the reference grades itself perfect
         assert (v1["rubric_version"], v2["rubric_version"]) == ("evaluate_v1", "evaluate_v2")
@@ -276,7 +278,7 @@ def test_rubrics_and_evaluators_never_share_a_column(db_copy, tmp_path):
         fresh = run_evaluate(repo, EvaluateParams(student="reference", n=3, new_set=True),
                              settings=settings)
         assert fresh.eval_items == 3 and fresh.heldout_set != v2["heldout_set"]
-        assert stages.report(repo)["rows"][0]["mean"]["n"] == 3  # the newest set by default
+        assert stage_table.report(repo)["rows"][0]["mean"]["n"] == 3  # the newest set by default
     finally:
         repo.db.close()
 

@@ -37,7 +37,7 @@ def generator(tmp_path_factory):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from honeybee_core.training.generate import AdapterGenerator
+    from honeybee_core.training.inference import AdapterGenerator
     from honeybee_core.training.tiny import build_tiny_base
 
     folder = tmp_path_factory.mktemp("decoding") / "run"

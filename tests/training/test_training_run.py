@@ -136,7 +136,7 @@ def test_adapter_reloads_onto_saved_base_and_generates(trained: Path) -> None:
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from honeybee_core.training.generate import AdapterGenerator
+    from honeybee_core.training.inference import AdapterGenerator
 
     ids = torch.tensor([[1, 40, 41, 42, 43]])
     base = AutoModelForCausalLM.from_pretrained(trained / "base").eval()

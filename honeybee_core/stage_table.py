@@ -4,7 +4,7 @@ One table holds one evaluator and one rubric version (rows graded otherwise are 
 its columns) on one held-out set (pipeline.heldout), which the table names. Rows: the base model,
 each training run by stage, API students, the Instructor's references; columns: accuracy,
 completeness, reasonableness and their mean, each with n and a 95 % percentile-bootstrap CI
-(honeybee_core.bootstrap). Pure functions over `evaluation_frame`, read by the Evaluate page, the
+(stats.mean_bootstrap). Pure functions over `evaluation_frame`, read by the Evaluate page, the
 `honeybee stages` command and the loop report.
 """
 
@@ -16,12 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from honeybee_core.bootstrap import LEVEL, N_BOOT, SEED, mean_ci
 from honeybee_core.pipeline import heldout
-from honeybee_core.pipeline.evaluate import BASE_RUN
+from honeybee_core.pipeline.evaluation_job import BASE_RUN
 from honeybee_core.pipeline.evaluator import GRADE_COLUMNS, RUBRIC_LABELS
 from honeybee_core.pipeline.students import REFERENCE_RUN
 from honeybee_core.providers import registry
+from honeybee_core.stats.mean_bootstrap import LEVEL, N_BOOT, SEED, mean_ci
 from honeybee_core.store import Repository
 
 DIMENSIONS = (*GRADE_COLUMNS, "mean")

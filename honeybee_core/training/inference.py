@@ -1,5 +1,5 @@
-"""Batched answers from a finished run (base + LoRA adapter) with the Alpaca prompt; how
-they are decoded is a training.decoding preset."""
+"""Student inference in process: batched answers from a finished run (base + LoRA adapter) with the
+Alpaca prompt; how they are decoded is a training.decoding preset."""
 
 from __future__ import annotations
 

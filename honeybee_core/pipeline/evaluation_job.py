@@ -5,7 +5,7 @@ Who answers (a student):
   (training.student) that reads the items still lacking an answer and writes answers JSONL and
   status.json into RUN/eval/answers-<decoding>/; it never opens the database. This job waits
   on it, keeping the job row's progress current. Answers on disk are reused by every later
-  evaluation of the run, so none is generated twice. Decoding presets: training.generate.
+  evaluation of the run, so none is generated twice. Decoding presets: training.decoding.
 - an API model (`--student PROVIDER:MODEL`) or the Instructor's references (`--student
   reference`): pipeline.students.
 
@@ -32,7 +32,7 @@ import pandas as pd
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
-from honeybee_core.pipeline import evalset, evaluator, heldout, students
+from honeybee_core.pipeline import evaluator, heldout, heldout_draw, students
 from honeybee_core.pipeline.jobs import (
     JobCancelled,
     JobOutcome,
@@ -70,7 +70,7 @@ class EvaluateParams:
     concurrency: int = 8
     student: str = ""  # instead of run: PROVIDER:MODEL or "reference"
     rubric: str = EVALUATE_VERSION
-    decoding: str = "greedy"  # preset for local students (training.generate)
+    decoding: str = "greedy"  # preset for local students (training.decoding)
     new_set: bool = False  # draw a fresh held-out set first
 
     @property
@@ -155,10 +155,10 @@ def check_launch(actor: Actor, params: EvaluateParams,
 def eval_set(repo: Repository, target: Target, params: EvaluateParams,
              actor: str | None = None) -> pd.DataFrame:
     """The held-out set's items this run did not train on (the set is drawn on first use)."""
-    trained = evalset.training_items(target.run_dir)
+    trained = heldout_draw.training_items(target.run_dir)
     row = heldout.ensure(repo, params.n, params.seed, params.min_score, actor,
                          also_trained=trained, new=params.new_set)
-    return evalset.held_out(heldout.items(repo, row["id"]), trained)
+    return heldout_draw.held_out(heldout.items(repo, row["id"]), trained)
 
 
 def answers_folder(target: Target, params: EvaluateParams) -> Path:
