@@ -30,7 +30,7 @@ class SnapshotSpec:
     require_approval: bool = False
     stages: tuple[int, ...] = ()
     name: str | None = None
-    exclude: frozenset[str] = frozenset()  # ids held out, e.g. an evaluation set (issue 7)
+    exclude: frozenset[str] = frozenset()  # ids held out, e.g. an evaluation set
 
 
 def select(repo: Repository, spec: SnapshotSpec) -> list[str]:
