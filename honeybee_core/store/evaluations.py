@@ -28,24 +28,6 @@ class EvaluationTables(Tables):
             " WHERE i.duplicate_of IS NULL ORDER BY i.id"
         ).df()
 
-    def evaluated_ids(self, evaluator: str, rubric_version: str,
-                      run_id: str | None = None) -> set[str]:
-        """Items this evaluator (rubric) has graded for run_id, or for any run when None."""
-        return {r[0] for r in self.db.cursor().execute(
-            "SELECT DISTINCT instruction_id FROM evaluations WHERE evaluator = ?"
-            " AND rubric_version = ? AND (?::VARCHAR IS NULL OR run_id = ?)",
-            [evaluator, rubric_version, run_id, run_id]).fetchall()}
-
-    def insert_evaluation(self, cur: Cursor, row: dict[str, Any]) -> None:
-        """One grade inside the caller's transaction; a repeat (same key) is ignored."""
-        cols = ["run_id", "instruction_id", "evaluator", "rubric_version", "answer", "accuracy",
-                "completeness", "reasonableness", "rationale"]
-        cur.execute(
-            "INSERT INTO evaluations (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
-            [row.get(c) for c in cols],
-        ).fetchall()
-
     def evaluation_count(self, run_id: str) -> int:
         return int(self.db.cursor().execute(
             "SELECT count(*) FROM evaluations WHERE run_id = ?", [run_id]).fetchall()[0][0])
@@ -56,20 +38,6 @@ class EvaluationTables(Tables):
             "SELECT evaluator, rubric_version, count(*) AS n, max(created_at) AS last_at"
             " FROM evaluations GROUP BY evaluator, rubric_version"
             " ORDER BY n DESC, last_at DESC, evaluator"
-        ).df()
-
-    def evaluation_rows(self, evaluator: str, rubric_version: str) -> pd.DataFrame:
-        """Every grade of one evaluator (rubric) with its item, reference and run's stage."""
-        return self.db.cursor().execute(
-            "SELECT e.run_id, r.stage AS run_stage, r.started_at AS run_started_at,"
-            " e.instruction_id, i.stage, i.topic, i.task_type, i.instruction, i.input,"
-            " i.output AS reference, e.answer, e.accuracy, e.completeness, e.reasonableness,"
-            " e.rationale, e.created_at FROM evaluations e"
-            " JOIN instructions i ON i.id = e.instruction_id"
-            " LEFT JOIN training_runs r ON r.id = e.run_id"
-            " WHERE e.evaluator = ? AND e.rubric_version = ?"
-            " ORDER BY e.run_id, e.instruction_id",
-            [evaluator, rubric_version],
         ).df()
 
     def weak_answers(self, run_id: str, evaluator: str | None, threshold: float) -> pd.DataFrame:

@@ -88,17 +88,6 @@ class ItemTables(Tables):
             " ORDER BY created_at, id"
         ).fetchall()
 
-    def insert_generated(self, cur: Cursor, rows: list[dict[str, Any]]) -> int:
-        """Insert generated items (with job and near-duplicate flags); existing ids are kept."""
-        cols = [*ITEM_COLUMNS, "job_id", "duplicate_of"]
-        before = cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0]
-        cur.executemany(
-            "INSERT INTO instructions (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ") ON CONFLICT (id) DO NOTHING",
-            [[row.get(c) for c in cols] for row in rows],
-        )
-        return int(cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0] - before)
-
     def items_to_verify(self, verifier: str, rubric_version: str,
                         limit: int | None = None) -> pd.DataFrame:
         """Items this verifier (with this rubric) has not scored; near-duplicates are skipped."""
@@ -117,15 +106,6 @@ class ItemTables(Tables):
             " AND v.verifier = ? AND v.rubric_version = ?)",
             [verifier, rubric_version],
         ).fetchall()[0][0])
-
-    def insert_verifier_score(self, cur: Cursor, row: dict[str, Any]) -> None:
-        cols = ["instruction_id", "verifier", "rubric_version", *SCORE_COLUMNS, "rationale",
-                "raw_response"]
-        cur.execute(
-            "INSERT INTO verifier_scores (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
-            [row.get(c) for c in cols],
-        ).fetchall()
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         return first_row(self.db.cursor().execute(

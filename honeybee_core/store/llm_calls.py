@@ -14,33 +14,6 @@ from honeybee_core.store.database import Cursor
 class LlmCallTables(Tables):
     """Record calls, look up cached answers, total the costs."""
 
-    def record_llm_call(self, row: dict[str, Any]) -> None:
-        cols = ["id", "provider", "model", "request_hash", "purpose", "request", "raw_response",
-                "parsed", "ok", "error", "input_tokens", "output_tokens", "cost_usd",
-                "latency_ms", "attempt", "batch", "job_id"]
-        self.db.cursor().execute(
-            "INSERT INTO llm_calls (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ")",
-            [row.get(c) for c in cols],
-        ).fetchall()
-
-    def answered_request_hashes(self, provider: str, model: str) -> list[str]:
-        """Request hashes with an ok answer from this provider and model (the cache's keys)."""
-        return [h for (h,) in self.db.cursor().execute(
-            "SELECT DISTINCT request_hash FROM llm_calls WHERE provider = ? AND model = ? AND ok",
-            [provider, model],
-        ).fetchall()]
-
-    def cached_llm_call(self, provider: str, model: str, request_hash: str) -> dict | None:
-        # fetchall, not df(): a re-run of a finished job makes this query once per call
-        cur = self.db.cursor().execute(
-            "SELECT * FROM llm_calls WHERE provider = ? AND model = ? AND request_hash = ?"
-            " AND ok ORDER BY created_at DESC LIMIT 1",
-            [provider, model, request_hash],
-        )
-        found = cur.fetchall()
-        return dict(zip([d[0] for d in cur.description], found[0], strict=True)) if found else None
-
     def llm_call_totals(self, job_id: str | None = None) -> dict[str, Any]:
         rows = self.db.cursor().execute(
             "SELECT count(*), count(*) FILTER (WHERE ok), coalesce(sum(cost_usd), 0),"

@@ -109,7 +109,7 @@ def test_evaluator_stores_one_grade_per_answer_and_rerun_adds_none(env):
     assert not set(items["id"]) & set(pd.read_parquet(folder / "snapshot.parquet")["id"])
     outcome = run_evaluate(repo, params, settings=settings)
     assert (outcome.status, outcome.scored, outcome.answered) == ("finished", 16, 0)
-    grades = repo.evaluation_rows("offline:heuristic-v1", "evaluate_v1")
+    grades = repo.grade_rows("offline:heuristic-v1", "evaluate_v1")
     assert sorted(grades["run_id"].unique()) == sorted([BASE_RUN, str(folder)])
     assert (grades.groupby("run_id")["instruction_id"].nunique() == 8).all()
     assert grades[["accuracy", "completeness", "reasonableness"]].stack().between(0, 100).all()
@@ -118,7 +118,7 @@ def test_evaluator_stores_one_grade_per_answer_and_rerun_adds_none(env):
     assert repo.job(outcome.job_id)["status"] == "finished"
     again = run_evaluate(repo, params, settings=settings)
     assert (again.scored, again.total, again.paid_calls) == (0, 0, 0)
-    assert len(repo.evaluation_rows("offline:heuristic-v1", "evaluate_v1")) == 16
+    assert len(repo.grade_rows("offline:heuristic-v1", "evaluate_v1")) == 16
 
 
 def test_evaluator_grades_by_schema_through_the_openai_sdk(env, monkeypatch):

@@ -84,11 +84,11 @@ def _item(repo: Repository, instruction: str, input_text: str, output: str) -> s
 
     item_id = content_id(instruction, input_text, output)
     with repo.db.transaction() as cur:
-        repo.insert_generated(cur, [{"id": item_id, "stage": 1, "topic": "Metals",
-                                     "task_type": "Commonsense reasoning",
-                                     "instruction": instruction,
-                                     "input": input_text, "output": output,
-                                     "source": "generated"}])
+        repo.insert_generated_rows(cur, [{"id": item_id, "stage": 1, "topic": "Metals",
+                                          "task_type": "Commonsense reasoning",
+                                          "instruction": instruction,
+                                          "input": input_text, "output": output,
+                                          "source": "generated"}])
     return item_id
 
 

@@ -24,12 +24,15 @@ def seeded(repo, n: int = 6):
 
 def test_annotators_create_update_and_keep_their_password_hash(repo):
     with repo.db.transaction() as cur:
-        assert repo.upsert_annotator(cur, "ann", "reviewer", "hash-1") is True
-        assert repo.upsert_annotator(cur, "ann", "curator", None) is False  # role only
+        repo.insert_person(cur, "ann", "reviewer", "hash-1", None)
+        repo.set_person_role(cur, "ann", "curator")  # role only
         repo.ensure_annotators(cur, ["ann", "bob", "bob"])
-    assert repo.annotator("ann") == {"name": "ann", "role": "curator", "password_hash": "hash-1"}
-    assert repo.annotator("nobody") is None
-    table = repo.annotators().set_index("name")
+    ann = repo.person("ann")
+    assert {k: ann[k] for k in ("name", "role", "password_hash")} == {
+        "name": "ann", "role": "curator", "password_hash": "hash-1"}
+    assert repo.person("nobody") is None
+    assert repo.annotators_missing(["ann", "bob", "carl"]) == ["carl"]
+    table = repo.people().set_index("name")
     assert table["role"].to_dict() == {"ann": "curator", "bob": "reviewer"}
     assert table["has_password"].to_dict() == {"ann": True, "bob": False}
 

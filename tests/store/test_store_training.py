@@ -31,7 +31,8 @@ def run_row(run_id: str = "run1", out_dir: str = "/runs/run1") -> dict:
 def grade(run_id: str, item_id: str, value: float, evaluator: str = "eval:a") -> dict:
     return {"run_id": run_id, "instruction_id": item_id, "evaluator": evaluator,
             "rubric_version": "e1", "answer": f"answer to {item_id}", "accuracy": value,
-            "completeness": value, "reasonableness": value, "rationale": "graded"}
+            "completeness": value, "reasonableness": value, "rationale": "graded",
+            "decoding": "greedy"}
 
 
 def test_snapshot_round_trip(filled):
@@ -77,16 +78,16 @@ def test_training_run_and_metrics_round_trip(filled):
 def test_evaluation_round_trip_and_weak_answers(filled):
     filled.insert_run(run_row())
     with filled.db.transaction() as cur:
-        filled.insert_evaluation(cur, grade("run1", "item00000", 90))
-        filled.insert_evaluation(cur, grade("run1", "item00001", 40))
-        filled.insert_evaluation(cur, grade("run1", "item00001", 99))  # same key: ignored
-        filled.insert_evaluation(cur, grade("run1", "item00002", 20, evaluator="eval:b"))
-        filled.insert_evaluation(cur, grade("base", "item00000", 10))
+        filled.insert_grade(cur, grade("run1", "item00000", 90))
+        filled.insert_grade(cur, grade("run1", "item00001", 40))
+        filled.insert_grade(cur, grade("run1", "item00001", 99))  # same key: ignored
+        filled.insert_grade(cur, grade("run1", "item00002", 20, evaluator="eval:b"))
+        filled.insert_grade(cur, grade("base", "item00000", 10))
     assert filled.evaluation_count("run1") == 3
-    assert filled.evaluated_ids("eval:a", "e1", "run1") == {"item00000", "item00001"}
-    assert filled.evaluated_ids("eval:a", "e1") == {"item00000", "item00001"}
+    assert filled.graded_ids("eval:a", "e1", "run1", "greedy") == {"item00000", "item00001"}
+    assert filled.graded_ids("eval:a", "e1", "run1", "paper") == set()
     assert filled.evaluators()["evaluator"].tolist() == ["eval:a", "eval:b"]
-    rows = filled.evaluation_rows("eval:a", "e1")
+    rows = filled.grade_rows("eval:a", "e1")
     assert len(rows) == 3 and set(rows["run_id"]) == {"base", "run1"}
     assert rows.set_index("run_id").loc["run1", "run_stage"].tolist() == [2, 2]
     weak = filled.weak_answers("run1", None, threshold=50)
