@@ -21,10 +21,12 @@ run: install
 
 test: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: install
 	$(PY) benchmarks/ingest.py
