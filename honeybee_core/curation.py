@@ -84,4 +84,6 @@ def create_snapshot(repo: Repository, spec: SnapshotSpec, actor: Actor,
            "sha256": sha, "path": str(path.resolve()), "created_by": actor.name}
     with repo.db.transaction() as cur:
         repo.insert_snapshot(cur, row, ids)
-    return repo.snapshot(snapshot_id)
+    created = repo.snapshot(snapshot_id)
+    assert created is not None  # written just above
+    return created

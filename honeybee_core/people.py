@@ -27,7 +27,7 @@ from honeybee_core.auth import (
     utcnow,
 )
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
-from honeybee_core.store import Repository
+from honeybee_core.store import Cursor, Repository
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 # One process owns the database (DuckDB's single writer), so a process-wide lock makes "is there
@@ -55,7 +55,7 @@ def audit_log(repo: Repository, limit: int = 200, person: str | None = None) -> 
     return repo.people_audit(limit, person)
 
 
-def _existing(repo: Repository, cur: Any, name: str) -> dict[str, Any]:
+def _existing(repo: Repository, cur: Cursor, name: str) -> dict[str, Any]:
     row = repo.person(name, cur)
     if row is None:
         raise NotFoundError(f"No person named {name!r}; add them first (People page or "
@@ -63,7 +63,7 @@ def _existing(repo: Repository, cur: Any, name: str) -> dict[str, Any]:
     return row
 
 
-def _keep_an_admin(repo: Repository, cur: Any, row: dict[str, Any], what: str) -> None:
+def _keep_an_admin(repo: Repository, cur: Cursor, row: dict[str, Any], what: str) -> None:
     if row["role"] == "admin" and row["active"] and repo.count_active_admins(cur) <= 1:
         raise InputError(f"{row['name']} is the last active admin and cannot be {what}; make "
                          "someone else an admin first.")
@@ -164,7 +164,7 @@ def add_or_update(repo: Repository, actor: Actor, name: str, role: str,
     return False
 
 
-def free_name(repo: Repository, cur: Any, wanted: str) -> str:
+def free_name(repo: Repository, cur: Cursor, wanted: str) -> str:
     """wanted, or "wanted 2", "wanted 3"... whichever no person or rating uses yet."""
     base = wanted if wanted.lower() not in RESERVED_NAMES else wanted + " sso"
     name, n = base, 1

@@ -12,7 +12,7 @@ so agreement is measured across the whole score range rather than on the crowded
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +26,7 @@ from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.limits import MAX_COMMENT  # typed and imported comments share it
 from honeybee_core.rules import FilterRule, parse_rule
-from honeybee_core.store import Repository
+from honeybee_core.store import Cursor, Repository
 
 N_STRATA = 10
 # The verifier's rubric, shown as help beside each score so experts rate on the same scale.
@@ -59,6 +59,13 @@ class Rating:
     verdict: str
     comment: str | None = None
     blind: bool = True
+
+    @classmethod
+    def from_scores(cls, scores: Iterable[float | None], verdict: str,
+                    comment: str | None = None, blind: bool = True) -> Rating:
+        """A rating from its four scores in DIMENSIONS order."""
+        accuracy, relevance, completeness, reasonableness = scores
+        return cls(accuracy, relevance, completeness, reasonableness, verdict, comment, blind)
 
     @property
     def scores(self) -> tuple[float | None, ...]:
@@ -222,7 +229,7 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
 
 
 def _same_scores(row: dict, scores: Sequence[float | None]) -> bool:
-    def norm(v: object) -> float | None:
+    def norm(v: float | None) -> float | None:
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
     return all(norm(row[d]) == s for d, s in zip(DIMENSIONS, scores, strict=True))
 
@@ -233,11 +240,12 @@ def get_rating(repo: Repository, actor: Actor, item_id: str) -> Rating | None:
     if row is None:
         return None
 
-    def score(v: object) -> float | None:
+    def score(v: float | None) -> float | None:
         return None if v is None or pd.isna(v) else float(v)
-    return Rating(*(score(row[d]) for d in DIMENSIONS), verdict=row["verdict"] or "approve",
-                  comment=row["comment"] if isinstance(row["comment"], str) else None,
-                  blind=bool(row["blind"]))
+    return Rating.from_scores((score(row[d]) for d in DIMENSIONS),
+                              verdict=row["verdict"] or "approve",
+                              comment=row["comment"] if isinstance(row["comment"], str) else None,
+                              blind=bool(row["blind"]))
 
 
 def my_ratings(repo: Repository, actor: Actor, limit: int = 200) -> pd.DataFrame:
@@ -287,7 +295,7 @@ def _rule(rule: str | FilterRule | None) -> FilterRule:
 
 
 def _plan(
-    repo: Repository, cur: object, rule: FilterRule, decision: str, verifier: str | None,
+    repo: Repository, cur: Cursor, rule: FilterRule, decision: str, verifier: str | None,
     undecided_only: bool,
 ) -> BulkPlan:
     if decision not in DECISIONS:

@@ -53,7 +53,7 @@ def evaluation_frame(repo: Repository, evaluator: str | None = None,
     return frame.assign(mean=frame[list(GRADE_COLUMNS)].mean(axis=1)).reset_index(drop=True)
 
 
-def row_kind(run_id: str, stage: object) -> str:
+def row_kind(run_id: str, stage: float | None) -> str:
     if run_id == BASE_RUN:
         return "base"
     if run_id == REFERENCE_RUN:
@@ -63,7 +63,7 @@ def row_kind(run_id: str, stage: object) -> str:
     return "run"
 
 
-def _label(run_id: str, stage: object, kind: str, decoding: str) -> str:
+def _label(run_id: str, stage: float | None, kind: str, decoding: str) -> str:
     shown = "" if decoding.startswith("greedy") or kind in ("api", "reference") else \
         f" · {decoding}"
     if kind == "base":
@@ -72,7 +72,7 @@ def _label(run_id: str, stage: object, kind: str, decoding: str) -> str:
         return "instructor (reference)"
     if kind == "api":
         return f"{run_id} (API)"
-    if pd.notna(stage):
+    if stage is not None and pd.notna(stage):
         return f"stage {int(stage)} · {run_id}" + shown
     return (Path(run_id).name or run_id) + shown
 

@@ -108,7 +108,7 @@ def launch_run(
         "pid": info.pid, "max_steps": config.max_steps if config.max_steps > 0 else None,
         "created_by": actor.name,
     })
-    return repo.run(run_id)
+    return _get(repo, run_id)
 
 
 def _discard(folder: Path, existed: bool) -> None:
@@ -157,7 +157,7 @@ def ingest(repo: Repository, run_id: str) -> dict[str, Any]:
                 final = json.loads(manifest.read_text(encoding="utf-8")).get("metrics")
                 fields["final_metrics"] = json.dumps(final)
         repo.update_run(run_id, cur, **fields)
-    return repo.run(run_id)
+    return _get(repo, run_id)
 
 
 def _get(repo: Repository, run_id: str) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def resume_run(repo: Repository, run_id: str, actor: Actor,
     info = runner.launch(config)
     repo.update_run(run_id, status="starting", pid=info.pid, error=None, finished_at=None,
                     config=config.model_dump_json())
-    return repo.run(run_id)
+    return _get(repo, run_id)
 
 
 def wait_for(repo: Repository, run_id: str, timeout: float = 3600, poll_s: float = 1.0,

@@ -42,7 +42,7 @@ def inspect_section(frame, table):
     """Weakest topics and task types and the worst answers of one row."""
     names = dict(zip(table["run_id"], table["model"], strict=True))
     focus = st.selectbox("Model to inspect", list(names), index=len(names) - 1,
-                         format_func=names.get, key="eval_focus")
+                         format_func=names.__getitem__, key="eval_focus")
     left, right = st.columns(2)
     left.markdown("**Weakest topics**")
     left.dataframe(stages.weakest(frame, "topic", focus), hide_index=True, key="eval_topics")

@@ -41,7 +41,7 @@ def evaluate_form(store: Repository, actor: Actor) -> None:
     model = model_input(provider, "eval_model", settings.evaluator_model,
                         settings.evaluator_provider)
     rubric = st.selectbox("Rubric", EVALUATE_VERSIONS, index=len(EVALUATE_VERSIONS) - 1,
-                          format_func=evaluator.RUBRIC_LABELS.get, key="eval_rubric")
+                          format_func=evaluator.RUBRIC_LABELS.__getitem__, key="eval_rubric")
     n = st.number_input("Held-out items (when the set is drawn)", 1, 100_000, 50, key="eval_n")
     if st.button("Launch evaluation", key="eval_launch", disabled=kind == "run" and not run):
         params = evaluation_job.EvaluateParams(

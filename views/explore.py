@@ -17,7 +17,8 @@ if ss.get("ex_msg"):
     st.success(ss.pop("ex_msg"))
 link, only = audit.from_explore_params(st.query_params.to_dict()), None
 if link is not None:  # a confusion cell linked from the Agreement page
-    only = attempt(lambda: tuple(audit.confusion_ids(store, *link)))
+    ids = attempt(audit.confusion_ids, store, *link)
+    only = None if ids is None else tuple(ids)
     if only is not None:
         note, clear = st.columns([5, 1])
         note.info(f"Only the {plural(len(only), 'item')} {CELLS[link[2]]} under the rule "
@@ -68,7 +69,8 @@ if result.pages > 1:
 if not result.rows.empty:
     labels = dict(zip(result.rows["id"], result.rows["instruction"].str.slice(0, 100),
                       strict=True))
-    item_id = st.selectbox("Item detail", list(labels), format_func=labels.get, key="ex_item")
+    item_id = st.selectbox("Item detail", list(labels), format_func=labels.__getitem__,
+                           key="ex_item")
     detail = attempt(lambda: explore.item_detail(store, item_id))
     if detail is not None:
         left, right = st.columns([3, 2], gap="large")
@@ -84,8 +86,8 @@ if not result.rows.empty:
                 reason = st.text_input("Reason (optional)", key="ex_reason")
                 a, r = st.columns(2)
                 for col, verdict in ((a, "approve"), (r, "reject")):
-                    if col.button(verdict.capitalize(), key=f"ex_{verdict}") and attempt(
-                            lambda v=verdict: review.decide(store, actor, item_id, v, reason)):
+                    if col.button(verdict.capitalize(), key=f"ex_{verdict}") and bool(attempt(
+                            review.decide, store, actor, item_id, verdict, reason)):
                         ss["ex_msg"] = f"Item {past(verdict)}."
                         st.rerun()
 
@@ -95,7 +97,7 @@ if actor.can("bulk_decide"):
                              help="e.g. mean>=95,min>=90 (the paper's) or accuracy>=90")
         bulk = st.radio("Decision", ["approve", "reject"], horizontal=True, key="ex_bulk_decision",
                         format_func={"approve": "approve items that pass",
-                                     "reject": "reject items that fail"}.get)
+                                     "reject": "reject items that fail"}.__getitem__)
         only_new = st.checkbox("Only undecided items", True, key="ex_bulk_undecided")
         inputs = (rule, bulk, only_new)
         if st.button("Preview", key="ex_bulk_preview"):
@@ -107,8 +109,8 @@ if actor.can("bulk_decide"):
             st.info(f"{plural(planned[1], 'item')} would be {past(bulk)} under {rule}.")
             if st.button(f"Apply to {plural(planned[1], 'item')}", key="ex_bulk_apply",
                          type="primary"):
-                done = attempt(lambda: review.bulk_apply(
-                    store, actor, rule, bulk, undecided_only=only_new, expected=planned[1]))
+                done = attempt(review.bulk_apply, store, actor, rule, bulk,
+                               undecided_only=only_new, expected=planned[1])
                 ss["ex_bulk_plan"] = None
                 if done is not None:
                     ss["ex_msg"] = (f"{plural(done.n, 'item')} {past(bulk)}; the rule is "

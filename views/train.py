@@ -41,7 +41,7 @@ else:
     finished = store.runs()
     adapters = [f"{o}/adapter" for o in finished.loc[finished["status"] == "finished", "out_dir"]]
     preset = st.selectbox("Recipe", list(presets.PRESETS), key="run_preset",
-                          format_func=presets.DESCRIPTIONS.get)
+                          format_func=presets.DESCRIPTIONS.__getitem__)
     base, k = presets.build_config(preset), f"_{preset}"  # each recipe keeps its own widgets
     a, b, c, d = st.columns(4)
     overrides = {
@@ -91,6 +91,8 @@ def run_board() -> None:
     st.dataframe(table, hide_index=True, key="runs_table")
     run_id = st.selectbox("Run", table["id"], key="run_pick")
     run = store.run(run_id)
+    if run is None:  # picked from the table above: gone only if deleted meanwhile
+        return
     status = runner.read_status(run["out_dir"])
     total = run["max_steps"] or status.get("max_steps") or 0
     eta = f", ETA {status['eta_s']:.0f} s" if status.get("eta_s") else ""

@@ -25,7 +25,6 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -46,9 +45,9 @@ from honeybee_core.pipeline.jobs import (
     run_requests,
 )
 from honeybee_core.pipeline.prompts import EVALUATE_VERSION
-from honeybee_core.providers.base import LLMResult, Provider
+from honeybee_core.providers.base import LLMResult, ProviderBase
 from honeybee_core.providers.registry import provider_class
-from honeybee_core.store import Repository, rows
+from honeybee_core.store import Cursor, Repository, rows
 from honeybee_core.training import student
 from honeybee_core.training.decoding import Decoding, decoding_preset
 
@@ -269,12 +268,12 @@ def _evaluate_student(repo: Repository, params: EvaluateParams, actor: str | Non
 
 
 def _grade(repo: Repository, params: EvaluateParams, outcome: EvaluateOutcome,
-           provider: Provider, pairs: list[tuple[str, str, dict, str]], settings: Settings,
+           provider: ProviderBase, pairs: list[tuple[str, str, dict, str]], settings: Settings,
            on_progress: Progress | None) -> EvaluateOutcome:
     """Grade (run_id, decoding, item, answer) pairs, committing each grade as it arrives."""
     client = llm_client(provider, repo, outcome.job_id, params.concurrency, settings)
 
-    def handle(cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+    def handle(cur: Cursor, results: list[tuple[int, LLMResult]]) -> None:
         for i, result in results:
             run_id, how, item, answer = pairs[i]
             repo.insert_grade(cur, evaluator.grade_row(run_id, item["id"], params.evaluator,

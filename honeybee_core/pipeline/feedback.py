@@ -53,7 +53,7 @@ from honeybee_core.pipeline.prompts import (
 from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
 from honeybee_core.providers.base import LLMRequest, LLMResult
 from honeybee_core.providers.registry import provider_class
-from honeybee_core.store import Repository, rows
+from honeybee_core.store import Cursor, Repository, rows
 
 MODES = {"per-dimension": FEEDBACK_PER_DIMENSION, "with-answer": FEEDBACK_VERSION}
 ABILITIES = {  # what each weak dimension's prompt asks the new examples to train
@@ -101,7 +101,7 @@ class FeedbackParams:
 
 def resolve_run_id(repo: Repository, run: str) -> tuple[str, int]:
     """(evaluations.run_id, the run's stage; 0 for the base model) of a run id or folder."""
-    row = {"id": BASE_RUN, "stage": 0} if run == BASE_RUN else repo.run(run)
+    row: dict[str, Any] | None = {"id": BASE_RUN, "stage": 0} if run == BASE_RUN else repo.run(run)
     if row is None and repo.evaluation_count(run):  # an API student's or the references' row
         row = {"id": run, "stage": 0}
     if row is None:  # a run or adapter folder, as `evaluate --run DIR` stored it
@@ -225,7 +225,7 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None 
     asks = plan(weak, params)
     outcome = JobOutcome(job_id, "feedback", "running", 0, len(asks))
 
-    def handle(cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+    def handle(cur: Cursor, results: list[tuple[int, LLMResult]]) -> None:
         for i, result in results:
             ask = asks[i]
             parent = ask.weak

@@ -17,10 +17,10 @@ from concurrent.futures import Future
 from typing import Any
 
 from honeybee_core.providers.base import LLMResult
-from honeybee_core.store import Repository
+from honeybee_core.store import Cursor, Repository
 
 Results = list[tuple[int, LLMResult]]
-Handle = Callable[[Any, Results], None]  # (cursor, [(request index, result)]) inside the commit
+Handle = Callable[[Cursor, Results], None]  # (cursor, [(request index, result)]) inside the commit
 MAX_GROUP = 5000
 LINGER_S = 0.05  # the longest a queued row waits for company (it is in the spool meanwhile)
 _STOP = object()

@@ -117,13 +117,13 @@ def plan_calls(params: GenerateParams, passages: list[Passage] | None) -> list[P
     cells = [(t, k) for t in topics for k in kinds]
     random.Random(params.seed).shuffle(cells)
     by_topic: dict[str | None, list[Passage]] = {}
-    for passage in passages or []:
-        by_topic.setdefault(passage.topic, []).append(passage)
+    for source in passages or []:
+        by_topic.setdefault(source.topic, []).append(source)
     calls = []
     n_calls = -(-params.n // params.per_call)
     for i in range(n_calls):
         topic, kind = cells[i % len(cells)]
-        passage = None
+        passage: Passage | None = None
         if passages:
             pool = by_topic.get(topic) or passages
             passage = pool[i % len(pool)]

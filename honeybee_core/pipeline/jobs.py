@@ -39,7 +39,7 @@ from honeybee_core.pipeline.group_writer import Results
 from honeybee_core.pipeline.prompts import VERIFY_VERSION
 from honeybee_core.providers.offline import OfflineProvider
 from honeybee_core.providers.registry import ProviderClass, batch_names
-from honeybee_core.store import Repository, rows
+from honeybee_core.store import Cursor, Repository, rows
 
 # The engine's names, for the other jobs (evaluate, feedback) that import them from here.
 __all__ = ["JobCancelled", "JobOutcome", "Progress", "VerifyParams", "cancel_flags",
@@ -75,7 +75,7 @@ def kept_index(repo: Repository) -> NearDuplicateIndex:
     return index
 
 
-def store_items(repo: Repository, cur: Any, index: NearDuplicateIndex, outcome: JobOutcome,
+def store_items(repo: Repository, cur: Cursor, index: NearDuplicateIndex, outcome: JobOutcome,
                 rows: list[dict[str, Any]]) -> None:
     """Flag near-duplicates of kept items (the rest join the index) and insert the rows in
     cur's transaction."""
@@ -108,7 +108,7 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
     index = kept_index(repo)
     outcome = JobOutcome(job_id, "generate", "running", 0, len(calls))
 
-    def handle(cur: Any, results: Results) -> None:
+    def handle(cur: Cursor, results: Results) -> None:
         store_items(repo, cur, index, outcome, [
             item for i, result in results for item in instructor.items_from_answer(
                 calls[i], result.parsed, grounded=grounded, stage=params.stage,
@@ -132,7 +132,7 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = No
     client = llm_client(provider, repo, job_id, params.concurrency, settings, params.batch)
     outcome = JobOutcome(job_id, "verify", "running", 0, len(items))
 
-    def handle(cur: Any, results: Results) -> None:
+    def handle(cur: Cursor, results: Results) -> None:
         repo.insert_verifier_score_rows(
             cur, [verifier.score_row(items[i]["id"], name, result) for i, result in results])
         outcome.scored += len(results)

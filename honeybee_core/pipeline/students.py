@@ -29,7 +29,7 @@ from honeybee_core.pipeline.jobs import (
 from honeybee_core.pipeline.prompts import system_prompt
 from honeybee_core.providers.base import LLMRequest, LLMResult
 from honeybee_core.providers.registry import provider_class
-from honeybee_core.store import Repository, rows
+from honeybee_core.store import Cursor, Repository, rows
 from honeybee_core.training.template import format_prompt
 
 REFERENCE = "reference"  # --student reference
@@ -109,7 +109,7 @@ def answers(repo: Repository, student: Student, frame: pd.DataFrame, settings: S
     client = llm_client(provider, repo, job_id, concurrency, settings)
     got: dict[str, str] = {}
 
-    def handle(_cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+    def handle(_cur: Cursor, results: list[tuple[int, LLMResult]]) -> None:
         for i, result in results:
             got[items[i]["id"]] = result.parsed["answer"].strip()
 

@@ -16,6 +16,8 @@ from honeybee_core.providers.http_errors import from_sdk_exception
 
 if TYPE_CHECKING:
     import anthropic
+    from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
+    from anthropic.types.messages.batch_create_params import Request
 
 
 def _anthropic() -> ModuleType:
@@ -46,9 +48,10 @@ class AnthropicProvider(BatchProvider["anthropic.AsyncAnthropic"]):
             api_key=os.environ.get(self.key_env), base_url=self.base_url, timeout=self.timeout,
             max_retries=0, http_client=http_client)
 
-    def request_params(self, req: LLMRequest) -> dict[str, Any]:
+    def request_params(self, req: LLMRequest) -> MessageCreateParamsNonStreaming:
         """Messages API params (also used as `params` of a Message Batches request)."""
-        params: dict[str, Any] = {
+        assert req.json_schema is not None  # LLMRequest fills it from the schema registry
+        params: MessageCreateParamsNonStreaming = {
             "model": self.model,
             "max_tokens": req.max_tokens,
             "messages": [{"role": "user", "content": req.prompt}],
@@ -75,8 +78,8 @@ class AnthropicProvider(BatchProvider["anthropic.AsyncAnthropic"]):
 
     # -- Message Batches ------------------------------------------------------------------
     async def _submit(self, unique: dict[str, LLMRequest]) -> str:
-        requests = [{"custom_id": cid, "params": self.request_params(req)}
-                    for cid, req in unique.items()]
+        requests: list[Request] = [{"custom_id": cid, "params": self.request_params(req)}
+                                   for cid, req in unique.items()]
         client = self.sdk()
         batch = await sdk_call("Creating the Anthropic message batch",
                                lambda: client.messages.batches.create(requests=requests),

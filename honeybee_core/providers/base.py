@@ -163,7 +163,11 @@ class PermanentError(AttemptError):
 
 @runtime_checkable
 class Provider(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """The registry name (a class attribute of every provider class)."""
+        ...
+
     model: str
 
     async def call(self, req: LLMRequest) -> RawAnswer:

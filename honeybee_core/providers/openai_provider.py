@@ -4,6 +4,7 @@ live or through the Batch API."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +125,7 @@ class OpenAIProvider(BatchProvider["openai.AsyncOpenAI"]):
             if not file_id:
                 continue
             content = await sdk_call(f"Downloading OpenAI batch file {file_id}",
-                                     lambda f=file_id: client.files.content(f), sdk)
+                                     partial(client.files.content, file_id), sdk)
             rows += [_batch_row(json.loads(line)) for line in content.text.splitlines() if line]
         if batch.status == "failed" and not rows:
             data = (batch.errors.data or []) if batch.errors else []

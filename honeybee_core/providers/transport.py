@@ -229,7 +229,7 @@ async def _read_body(reader: asyncio.StreamReader, method: str, status: int,
         return await _timed(aw, timeout, httpx2.ReadTimeout, request)
 
     if _has_token(headers, b"transfer-encoding", b"chunked"):
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size_line = await read(reader.readuntil(b"\r\n"))
             try:

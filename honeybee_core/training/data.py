@@ -151,6 +151,7 @@ def tokenize_examples(
 
     examples = []
     for row_id, p, r in zip(df["id"], prompt_ids, resp_ids, strict=True):
+        assert r is not None  # every fallback row was filled above
         prompt = bos + p
         room = max_length - len(prompt)
         if room < 1:

@@ -56,7 +56,8 @@ class AdapterGenerator:
         tokenizer = AutoTokenizer.from_pretrained(str(tok_src))
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.unk_token or tokenizer.eos_token
-        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype).to(device)
+        # transformers declares to() through @wraps(Module.to), which hides the bound signature
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype).to(device)  # type: ignore[arg-type]
         model = PeftModel.from_pretrained(model, str(adapter))
         return cls(model, tokenizer, manifest)
 

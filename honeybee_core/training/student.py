@@ -22,7 +22,7 @@ import sys
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.training import runner
@@ -102,7 +102,7 @@ def load_config(path: str | Path) -> StudentConfig:
     return config
 
 
-def _alive(pid: int | None) -> bool:
+def _alive(pid: int | None) -> TypeGuard[int]:
     child = _CHILDREN.get(pid or -1)
     if child is not None:
         return child.poll() is None

@@ -292,7 +292,11 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
     manifest: dict[str, Any] = {}
     if trainer.is_world_process_zero():
         # The best checkpoint's weights when an eval set exists (load_best_model_at_end).
-        trainer.model.save_pretrained(str(adapter_dir))
+        from peft import PeftModel
+
+        lora_model = trainer.model
+        assert isinstance(lora_model, PeftModel)  # what attach_lora handed the Trainer
+        lora_model.save_pretrained(str(adapter_dir))
         tokenizer.save_pretrained(str(adapter_dir))
         extra = {"precision_resolved": precision, "state": state,
                  "base_8bit_resolved": loading.quantize_8bit, "loading_note": loading.note}

@@ -4,7 +4,7 @@ validate_items turns checked records into Arrow tables of items and verifier sco
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal, overload
 
 import pyarrow as pa
 
@@ -27,6 +27,14 @@ class FieldChecker:
 
     def fail(self, number: int, field: str, problem: str) -> InputError:
         return InputError(f"{self.name}: record {number}, field '{field}': {problem}.")
+
+    @overload
+    def text(self, rec: dict, number: int, field: str, *, required: Literal[True],
+             allow_empty: bool = True, aliases: tuple[str, ...] = ()) -> str: ...
+
+    @overload
+    def text(self, rec: dict, number: int, field: str, *, required: bool,
+             allow_empty: bool = True, aliases: tuple[str, ...] = ()) -> str | None: ...
 
     def text(self, rec: dict, number: int, field: str, *, required: bool,
              allow_empty: bool = True, aliases: tuple[str, ...] = ()) -> str | None:

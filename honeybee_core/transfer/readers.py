@@ -140,7 +140,7 @@ def _read_object_or_lines(path: Path, text: str) -> list[dict[str, Any]]:
 
 
 def _read_jsonl(path: Path, text: str) -> list[dict[str, Any]]:
-    records = []
+    records: list[dict[str, Any]] = []
     # "\n" only: str.splitlines() also breaks at U+2028 and friends, which JSON strings may hold
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -163,7 +163,7 @@ def _read_csv(path: Path, text: str) -> list[dict[str, Any]]:
     # a field may be as long as the file allows (the csv module's default stops at 128 KiB)
     csv.field_size_limit(max(csv.field_size_limit(), limits.MAX_IMPORT_BYTES))
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    records = []
+    records: list[dict[str, Any]] = []
     try:
         if not reader.fieldnames:
             raise InputError(f"{path.name} is empty: there are no records to import.")
