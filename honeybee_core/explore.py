@@ -74,11 +74,12 @@ def item_labels(rows: pd.DataFrame) -> dict[str, str]:
     begin alike; ids never repeat)."""
     labels = {}
     for row in rows.itertuples():
-        text = re.sub(r"\s+", " ", str(row.instruction or "").strip().split("\n")[0])
+        text = "" if pd.isna(row.instruction) else str(row.instruction).strip().split("\n")[0]
+        text = re.sub(r"\s+", " ", text)
         if len(text) > _LABEL_WIDTH:
             text = text[:_LABEL_WIDTH].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
-        labels[row.id] = (f"{text or '(no instruction)'} · {row.topic or 'no topic'}, "
-                          f"stage {row.stage} · {row.id}")
+        topic = "no topic" if pd.isna(row.topic) else row.topic
+        labels[row.id] = f"{text or '(no instruction)'} · {topic}, stage {row.stage} · {row.id}"
     return labels
 
 
