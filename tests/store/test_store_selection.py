@@ -5,6 +5,7 @@ passes(), the ids sent back), and by DuckDB's own query log: one statement per b
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,6 +18,7 @@ from honeybee_core.domain import DIMENSIONS, ExploreQuery, ItemWhere, RuleScope
 from honeybee_core.errors import InputError
 from honeybee_core.rules import FilterRule, parse_rule
 from honeybee_core.store import Repository, open_database
+from tests.conftest import run_cli
 
 TOPICS = np.array(["batteries", "ceramics", "polymers"])
 
@@ -244,3 +246,18 @@ def test_a_bulk_decision_on_the_filtered_table_is_one_statement(big):
     assert rejected["rule"].isna().all()
     assert set(rejected["reason"]) == {
         'bulk: filtered table (stage 2, topic ceramics, search "item 1", accuracy 90-100)'}
+
+
+def test_curate_preview_counts_in_the_database_and_reads_the_rule(tmp_path):
+    path = tmp_path / "c.duckdb"
+    repo = Repository(open_database(path))
+    fill(repo, 300)
+    spec = curation.SnapshotSpec("mean>=89,min>=85", stages=(1, 3))
+    expected = old_curation_ids(repo, spec)
+    repo.db.close()
+    done = run_cli("curate", "--preview", "--rule", spec.rule, "--stage", "1", "--stage", "3",
+                   "--json", db=path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "rule": spec.rule, "items": len(expected),
+        "description": "the mean of the four scores is at least 89 and every score is at least 85"}
