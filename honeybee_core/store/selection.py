@@ -71,15 +71,19 @@ def _rule_candidates(rule: FilterRule, scope: RuleScope) -> tuple[str, list[Any]
     passes the rule (never NULL). The one query behind every rule selection."""
     cte, params = scored_items(scope.where, scored_only=True, kept_only=scope.kept_only)
     passes, thresholds = rule.where_sql({d: f"p.{d}" for d in DIMENSIONS})
-    sql = (
-        cte + ", candidates AS (SELECT p.id, " + passes + " AS passes FROM pool p"
-        " LEFT JOIN current_decisions d ON d.instruction_id = p.id"
-        " WHERE (NOT ? OR d.decision IS NULL) AND (NOT ? OR d.decision = 'approve')"
-        " AND (NOT ? OR d.decision IS DISTINCT FROM 'reject')"
-        " AND p.id NOT IN (SELECT unnest(?::VARCHAR[])))"
-    )
-    return sql, [*params, *thresholds, scope.undecided_only, scope.approved_only,
-                 scope.rejected_out, sorted(scope.exclude)]
+    # semi- and anti-joins, and only those the scope asks for: a LEFT JOIN to the decisions
+    # in force costs half as much again at 100,000 items
+    clauses = [text for wanted, text in (
+        (scope.undecided_only, "p.id NOT IN (SELECT instruction_id FROM current_decisions)"),
+        (scope.approved_only, "p.id IN (SELECT instruction_id FROM current_decisions"
+                              " WHERE decision = 'approve')"),
+        (scope.rejected_out, "p.id NOT IN (SELECT instruction_id FROM current_decisions"
+                             " WHERE decision = 'reject')"),
+        (bool(scope.exclude), "p.id NOT IN (SELECT unnest(?::VARCHAR[]))"),
+    ) if wanted]
+    sql = (cte + ", candidates AS (SELECT p.id, " + passes + " AS passes FROM pool p"
+           + (" WHERE " + " AND ".join(clauses) if clauses else "") + ")")
+    return sql, [*params, *thresholds, *([sorted(scope.exclude)] if scope.exclude else [])]
 
 
 def _rule_picks(rule: FilterRule, scope: RuleScope) -> tuple[str, list[Any]]:
