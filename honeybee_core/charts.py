@@ -223,10 +223,17 @@ def stage_chart(table: Any) -> go.Figure:
         return empty_figure(title)
     fig = go.Figure()
     for column in ("accuracy", "completeness", "reasonableness", "mean"):
+        bars = None
+        if f"{column}_ci_high" in table:  # the bootstrap CI as asymmetric error bars
+            value = table[column].astype(float)
+            bars = {"type": "data", "symmetric": False, "visible": column == "mean",
+                    "array": list((table[f"{column}_ci_high"].astype(float) - value).fillna(0)),
+                    "arrayminus": list((value - table[f"{column}_ci_low"].astype(float))
+                                       .fillna(0))}
         fig.add_trace(go.Scatter(
             x=list(table["model"]), y=list(table[column]), mode="lines+markers", name=column,
-            line={"width": 3 if column == "mean" else 1.5,
-                  "dash": "solid" if column == "mean" else "dot"}))
+            error_y=bars, line={"width": 3 if column == "mean" else 1.5,
+                                "dash": "solid" if column == "mean" else "dot"}))
     fig.update_layout(title=title, yaxis={"title": "grade (0-100)", "range": [0, 102]},
                       xaxis={"type": "category"}, height=360, margin={"t": 40, "b": 40})
     return fig

@@ -93,11 +93,13 @@ def generate(
     """Ask the Instructor for triples; re-running the same command resumes a killed job."""
     from honeybee_core.pipeline import jobs
     from honeybee_core.pipeline.instructor import GenerateParams
+    from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
-    name = provider or settings.instructor_provider
+    kind = provider_class(provider or settings.instructor_provider)
     params = GenerateParams(
-        n=n, provider=name, model=model or _default_model(name, settings.instructor_model),
+        n=n, provider=kind,
+        model=pick_model(kind, model, settings.instructor_provider, settings.instructor_model),
         stage=stage, topics=tuple(topic or ()), task_types=tuple(task_type or ()),
         grounded=str(grounded) if grounded else None, per_call=per_call, seed=seed,
         concurrency=concurrency or settings.concurrency, batch=batch,
@@ -124,11 +126,13 @@ def verify(
 ) -> None:
     """Score the items this verifier has not scored yet."""
     from honeybee_core.pipeline import jobs
+    from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
-    name = provider or settings.verifier_provider
+    kind = provider_class(provider or settings.verifier_provider)
     params = jobs.VerifyParams(
-        provider=name, model=model or _default_model(name, settings.verifier_model),
+        provider=kind,
+        model=pick_model(kind, model, settings.verifier_provider, settings.verifier_model),
         limit=limit, concurrency=concurrency or settings.concurrency, batch=batch,
     )
     repo = open_repo(db)
@@ -250,13 +254,25 @@ def train(
     detach: Annotated[bool, typer.Option("--detach", help="Return once started.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Launch even if a run is active.")]
     = False,
+    preset: Annotated[str, typer.Option(help="Recipe: paper (the released HoneyBee recipe) or "
+                                        "fast (CPU-friendly defaults).")] = "fast",
+    print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved "
+                                               "run.json and launch nothing.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """LoRA-finetune on a snapshot (the paper's defaults); waits unless --detach."""
+    """LoRA-finetune on a snapshot (a preset recipe); waits unless --detach."""
     from honeybee_core import training_runs
     from honeybee_core.auth import CLI_ACTOR
 
+    given = {"base_model": base_model, "init_adapter": init_adapter, "epochs": epochs,
+             "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
+             "per_device_batch_size": batch_size}
+    if print_config:
+        _print_config(preset, {**(_json_file(config) if config else {}),
+                               **{k: str(v) if isinstance(v, Path) else v
+                                  for k, v in given.items() if v is not None}}, out)
+        return
     repo = open_repo(db)
     if resume:
         run = training_runs.resume_run(repo, resume, CLI_ACTOR, extra_steps=max_steps)
@@ -264,13 +280,11 @@ def train(
         if not snapshot:
             raise InputError("Give --snapshot ID|FILE (or --resume RUN_ID).")
         overrides = _json_file(config) if config else {}
-        given = {"base_model": base_model, "init_adapter": init_adapter, "epochs": epochs,
-                 "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
-                 "per_device_batch_size": batch_size}
         overrides |= {k: str(v) if isinstance(v, Path) else v for k, v in given.items()
                       if v is not None}
         run = training_runs.launch_run(repo, snapshot, CLI_ACTOR, overrides=overrides,
-                                       stage=stage, out_dir=out, force=force)
+                                       stage=stage, out_dir=out, force=force,
+                                       preset=preset)
     if not detach:
         run = training_runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run)
     emit(run, as_json, f"\nRun {run['id']}: {run['status']} at step {run['step']}; "
@@ -289,6 +303,19 @@ def _matsci_app() -> typer.Typer:
 app.add_typer(_matsci_app(), name="matsci-nlp")
 
 
+def _print_config(preset: str, overrides: dict[str, Any], out: Path | None) -> None:
+    """The run.json a launch with these settings would write, resolved for this machine's
+    devices; what the machine changes at start (8-bit loading) is one line on stderr."""
+    from honeybee_core.training import presets
+
+    cuda, bnb, bf16_ok, gpus = presets.machine()
+    config = presets.build_config(preset, overrides, out, world_size=max(1, gpus))
+    loading = presets.resolve_loading(config.base_8bit, config.precision, cuda, bnb, bf16_ok)
+    if loading.note:
+        typer.echo(f"note: {loading.note}", err=True)
+    typer.echo(config.model_dump_json(indent=2))
+
+
 def _show_run(run: dict[str, Any]) -> None:
     typer.echo(f"\r{run['status']} step {run['step']}/{run['max_steps'] or '?'}", err=True,
                nl=False)
@@ -298,13 +325,6 @@ def _json_file(path: Path) -> dict[str, Any]:
     from honeybee_core.limits import read_json_object
 
     return read_json_object(path, "--config")
-
-
-def _default_model(provider: str, configured: str) -> str:
-    """The configured model, unless it is the offline one and a real provider was chosen."""
-    if provider != "offline" and configured == "heuristic-v1":
-        raise InputError(f"Name a model for --provider {provider}, e.g. --model gpt-4o-mini.")
-    return configured
 
 
 @app.command("import")
@@ -384,37 +404,56 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
 # -- evaluation, feedback and the loop (issue 7) ------------------------------------------------
 @app.command()
 def evaluate(
-    run: Annotated[str, typer.Option(help="A training run id, or a run / adapter folder.")],
+    run: Annotated[str, typer.Option(help="A training run id, or a run / adapter folder.")] = "",
+    student: Annotated[str, typer.Option(help="Instead of --run: an API model as the student "
+                                         "(openai:MODEL, anthropic:MODEL; OPENAI_BASE_URL for "
+                                         "vLLM and other compatible servers) or 'reference' "
+                                         "(the Instructor's own answers).")] = "",
     evaluator: Annotated[str, typer.Option(help="offline, openai or anthropic (default from "
                                            "settings).")] = "",
     model: ModelOption = None,
-    n: Annotated[int, typer.Option("--n", help="Size of the held-out evaluation set.")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of the evaluation set's order.")] = 0,
+    rubric: Annotated[str, typer.Option(help="evaluate_v2 (reference-free, default) or "
+                                        "evaluate_v1 (against the reference).")] = "evaluate_v2",
+    n: Annotated[int, typer.Option("--n", help="Size of the held-out set when this evaluation "
+                                   "draws it (the first one does).")] = 50,
+    new_set: Annotated[bool, typer.Option("--new-set", help="Draw a fresh held-out set "
+                                          "first.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the held-out set's order.")] = 0,
     min_score: Annotated[float, typer.Option(help="Verifier mean that makes a reference "
                                              "trustworthy (preferred items).")] = 80.0,
     no_base: Annotated[bool, typer.Option("--no-base", help="Skip the base-model row.")] = False,
-    max_new_tokens: Annotated[int, typer.Option(help="Answer length cap.")] = 128,
+    decoding: Annotated[str, typer.Option(help="Local students: greedy, paper (the released "
+                                          "generate.py) or paper-beam.")] = "greedy",
+    max_new_tokens: Annotated[int | None, typer.Option(help="Answer length cap (default: the "
+                                                       "decoding preset's).")] = None,
     batch_size: Annotated[int, typer.Option(help="Inference batch size.")] = 8,
     concurrency: ConcurrencyOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Answer a held-out set with the run (and its base model) and grade the answers."""
+    """Answer the held-out set with a run (and its base model), an API model or the references,
+    and grade the answers."""
     from honeybee_core.pipeline.evaluate import EvaluateParams, run_evaluate
+    from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
-    name = evaluator or settings.evaluator_provider
+    kind = provider_class(evaluator or settings.evaluator_provider)
     params = EvaluateParams(
-        run=run, provider=name, model=model or _default_model(name, settings.evaluator_model),
-        n=n, seed=seed, min_score=min_score, include_base=not no_base,
-        max_new_tokens=max_new_tokens, batch_size=batch_size,
+        run=run, student=student, provider=kind.name,
+        model=pick_model(kind, model, settings.evaluator_provider, settings.evaluator_model),
+        rubric=rubric, n=n, new_set=new_set, seed=seed, min_score=min_score,
+        include_base=not no_base, decoding=decoding, max_new_tokens=max_new_tokens,
+        batch_size=batch_size,
         concurrency=concurrency or settings.concurrency)
     repo = open_repo(db)
     outcome = run_evaluate(repo, params, on_progress=_progress(as_json))
+    if outcome.note and not as_json:
+        typer.echo(f"\nnote: {outcome.note}", err=True)
     emit(outcome.as_dict(), as_json,
-         f"\nJob {outcome.job_id} {outcome.status}: {outcome.eval_items} held-out items, "
-         f"{outcome.answered} answers generated, {outcome.scored} new grades by "
-         f"{params.evaluator}, {outcome.failed} failed, ${outcome.cost_usd:.4f}.")
+         f"\nJob {outcome.job_id} {outcome.status}: {outcome.run_id} on {outcome.eval_items} "
+         f"held-out items ({outcome.heldout_set}), {outcome.answered} answers generated, "
+         f"{outcome.scored} new grades by {params.evaluator} ({params.rubric}), "
+         f"{outcome.failed} failed, ${outcome.cost_usd:.4f}.")
     _exit_unless_finished(repo, outcome, as_json)
 
 
@@ -430,26 +469,68 @@ def feedback(
     model: ModelOption = None,
     grades_from: Annotated[str | None, typer.Option(help="Only this evaluator's grades "
                                                     "(provider:model).")] = None,
+    mode: Annotated[str, typer.Option(help="per-dimension (as released: one prompt per weak "
+                                      "dimension, the item's input kept) or with-answer (one "
+                                      "prompt per weak item showing the student's answer).")]
+    = "per-dimension",
+    temperature: Annotated[float, typer.Option(help="Instructor temperature (released: 0).")]
+    = 0.0,
     concurrency: ConcurrencyOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The Instructor writes next-stage triples aimed at the run's weak answers."""
     from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
+    from honeybee_core.providers.registry import pick_model, provider_class
 
     settings = get_settings()
-    name = provider or settings.instructor_provider
+    kind = provider_class(provider or settings.instructor_provider)
     params = FeedbackParams(
-        run=run, provider=name, model=model or _default_model(name, settings.instructor_model),
-        evaluator=grades_from, threshold=threshold, n=n, per_item=per_item,
-        concurrency=concurrency or settings.concurrency)
+        run=run, provider=kind.name,
+        model=pick_model(kind, model, settings.instructor_provider, settings.instructor_model),
+        evaluator=grades_from, threshold=threshold, n=n, per_item=per_item, mode=mode,
+        temperature=temperature, concurrency=concurrency or settings.concurrency)
     repo = open_repo(db)
     outcome = run_feedback(repo, params, on_progress=_progress(as_json))
     emit(outcome.as_dict(), as_json,
-         f"\nJob {outcome.job_id} {outcome.status}: {outcome.total} weak answers, "
+         f"\nJob {outcome.job_id} {outcome.status}: {outcome.total} prompts, "
          f"{outcome.new_items} new items, {outcome.duplicates} near-duplicates, "
          f"${outcome.cost_usd:.4f}; `honeybee verify` scores them next.")
     _exit_unless_finished(repo, outcome, as_json)
+
+
+@app.command()
+def stages(
+    evaluator: Annotated[str | None, typer.Option(help="Grades of this evaluator "
+                                                  "(provider:model; default: the most used).")]
+    = None,
+    rubric: Annotated[str | None, typer.Option(help="Rubric version (default: the evaluator's "
+                                               "most used).")] = None,
+    heldout_set: Annotated[str | None, typer.Option("--set", help="Held-out set id (default: "
+                                                    "the newest; 'all' for every item).")]
+    = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The stage table: base model, each run by stage, API students, the references; mean, 95 %
+    bootstrap CI and n per dimension, one evaluator and rubric, one held-out set."""
+    from honeybee_core import stages as stage_table
+
+    chosen = None if heldout_set == "all" else (heldout_set or stage_table.CURRENT)
+    result = stage_table.report(open_repo(db), evaluator, rubric, chosen)
+    lines = [f"{'model':<44} {'n':>4}  " + "  ".join(f"{d:>19}" for d in stage_table.DIMENSIONS)]
+    for row in result["rows"]:
+        cells = [f"{_fmt(row[d])}" for d in stage_table.DIMENSIONS]
+        lines.append(f"{row['model'][:44]:<44} {row['mean']['n']:>4}  " + "  ".join(cells))
+    emit(result, as_json, "\n".join(lines + [result["caption"]]) if result["rows"]
+         else "No evaluations yet; `honeybee evaluate` grades a run, an API model or the "
+              "references.")
+
+
+def _fmt(cell: dict[str, Any]) -> str:
+    low, high = cell["ci_low"], cell["ci_high"]
+    ci = f"[{low:.1f}, {high:.1f}]" if low is not None else "[-]"
+    return f"{cell['mean']:>5.1f} {ci:>13}"
 
 
 @app.command()

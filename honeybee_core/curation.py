@@ -35,10 +35,12 @@ class SnapshotSpec:
 
 
 def scope(spec: SnapshotSpec) -> RuleScope:
-    """Where the spec's rule picks from: kept items of its stages, rejected and held-out items
-    out, and with require_approval only approved items."""
+    """Where the spec's rule picks from: kept items of its stages, rejected items, spec.exclude
+    and every held-out evaluation item out (they never train), and with require_approval only
+    approved items."""
     return RuleScope(ItemWhere(stages=tuple(spec.stages)), approved_only=spec.require_approval,
-                     rejected_out=True, kept_only=True, exclude=frozenset(spec.exclude))
+                     rejected_out=True, kept_only=True, exclude=frozenset(spec.exclude),
+                     heldout_out=True)
 
 
 def select(repo: Repository, spec: SnapshotSpec) -> list[str]:

@@ -103,5 +103,6 @@ class RuleScope:
     approved_only: bool = False    # the decision in force is approve
     rejected_out: bool = False     # the decision in force is not reject
     kept_only: bool = False        # near-duplicates out
-    exclude: frozenset[str] = frozenset()  # ids held out, e.g. an evaluation set
+    exclude: frozenset[str] = frozenset()  # these ids out
+    heldout_out: bool = False      # items of any held-out evaluation set out
     failing: bool = False          # pick the items that fail the rule

@@ -14,17 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from honeybee_core import curation, training_runs
 from honeybee_core.auth import CLI_ACTOR, Actor
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, TrainingError
-from honeybee_core.pipeline import evalset, jobs
+from honeybee_core.pipeline import heldout, jobs
 from honeybee_core.pipeline.evaluate import EvaluateParams, run_evaluate
 from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
 from honeybee_core.pipeline.instructor import GenerateParams
-from honeybee_core.pipeline.prompts import EVALUATE_VERSION
 from honeybee_core.stages import evaluation_frame, stage_table
 from honeybee_core.store import Repository
 
@@ -38,13 +35,12 @@ LOOP_TRAIN: dict[str, Any] = {
 }
 
 
-def reserve_eval_set(repo: Repository, params: EvaluateParams) -> frozenset[str]:
-    """Before anything is trained: the items evaluation would pick (an established set first,
-    then trustworthy references in seeded order), to keep out of every snapshot."""
-    empty = pd.DataFrame(columns=["id", "instruction", "input"])
-    return frozenset(evalset.choose(
-        repo.evaluation_candidates(), empty, params.n, params.seed, params.min_score,
-        repo.evaluated_ids(params.evaluator, EVALUATE_VERSION))["id"])
+def reserve_eval_set(repo: Repository, params: EvaluateParams,
+                     actor: str | None = None) -> frozenset[str]:
+    """Before anything is trained: the held-out set every stage is graded on (drawn now unless
+    one exists), which every snapshot leaves out."""
+    row = heldout.ensure(repo, params.n, params.seed, params.min_score, actor)
+    return frozenset(repo.heldout_ids(row["id"]))
 
 
 def run_offline_loop(
@@ -67,7 +63,7 @@ def run_offline_loop(
     scored = jobs.run_verify(repo, jobs.VerifyParams(), actor=actor.name, settings=settings)
     say(f"stage 1: verified {scored.scored} items")
     probe = EvaluateParams(run="", n=eval_n, seed=seed, max_new_tokens=max_new_tokens)
-    held = reserve_eval_set(repo, probe)
+    held = reserve_eval_set(repo, probe, actor.name)
     say(f"stage 1: {len(held)} items held out for evaluation")
     report: list[dict[str, Any]] = []
     adapter: str | None = None

@@ -22,6 +22,7 @@ from honeybee_core.limits import read_json_object
 from honeybee_core.store import Repository
 from honeybee_core.training import runner
 from honeybee_core.training.config import parse_config, save_config
+from honeybee_core.training.presets import build_config
 
 SNAPSHOT_FILE = "snapshot.parquet"
 _METRIC_KEYS = ("step", "epoch", "loss", "eval_loss", "learning_rate", "tokens_per_s",
@@ -65,9 +66,10 @@ def _new_run_folder(folder: Path) -> Path:
 def launch_run(
     repo: Repository, snapshot: str, actor: Actor, *, overrides: dict[str, Any] | None = None,
     stage: int | None = None, out_dir: str | Path | None = None, force: bool = False,
-    settings: Settings | None = None,
+    settings: Settings | None = None, preset: str = "fast",
 ) -> dict[str, Any]:
-    """Validate, copy the snapshot into a new run folder, start the detached training process."""
+    """Validate, copy the snapshot into a new run folder, start the detached training process;
+    the preset's fields (training/presets.py) lie under the overrides."""
     require(actor, "launch_run")
     settings = settings or get_settings()
     refresh_active(repo)
@@ -80,10 +82,8 @@ def launch_run(
     run_id = f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
     folder = Path(out_dir or Path(settings.runs_dir) / run_id).expanduser().resolve()
     # every check that can fail runs before the folder exists: a refusal leaves nothing behind
-    parse_config({**(overrides or {}), "snapshot_path": str(source), "out_dir": str(folder)},
-                 where="the run settings").resolved().check_inputs()
-    config = parse_config({**(overrides or {}), "snapshot_path": str(folder / SNAPSHOT_FILE),
-                           "out_dir": str(folder)}, where="the run settings")
+    config = build_config(preset, overrides, folder)
+    config.model_copy(update={"snapshot_path": Path(source)}).resolved().check_inputs()
     existed = folder.exists()
     _new_run_folder(folder)
     try:
@@ -238,13 +238,14 @@ _CLI_FLAGS = {"base_model": "--base-model", "init_adapter": "--init-adapter", "e
               "lora_r": "--lora-r", "per_device_batch_size": "--batch-size"}
 
 
-def preview_commands(snapshot: str, overrides: dict[str, Any], nproc: int = 2) -> dict[str, str]:
+def preview_commands(snapshot: str, overrides: dict[str, Any], nproc: int = 2,
+                     preset: str = "fast") -> dict[str, str]:
     """What launching these settings means on a command line, before anything starts: the
     `honeybee train` line (fields without a flag go into --config run.json) and the multi-GPU
     lines for the run.json the launch will write."""
     import shlex
 
-    parts = ["honeybee", "train", "--snapshot", snapshot]
+    parts = ["honeybee", "train", "--snapshot", snapshot, "--preset", preset]
     extra = {}
     for key, value in overrides.items():
         if key in _CLI_FLAGS:

@@ -24,6 +24,7 @@ from honeybee_core.pipeline.evaluate import (
     resolve_run,
     run_evaluate,
 )
+from honeybee_core.pipeline.evaluator import GRADE_COLUMNS
 from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
 from honeybee_core.pipeline.instructor import GenerateParams
 from honeybee_core.store import Repository, open_database
@@ -103,7 +104,7 @@ def test_eval_set_is_held_out_and_prefers_trustworthy_references():
 def test_evaluator_stores_one_grade_per_answer_and_rerun_adds_none(env):
     repo, settings, tmp = env
     folder = fake_run(repo, tmp / "run-a")
-    params = EvaluateParams(run=str(folder / "adapter"), n=8)
+    params = EvaluateParams(run=str(folder / "adapter"), n=8, rubric="evaluate_v1")
     items = write_answers(repo, params, good=3)
     assert not set(items["id"]) & set(pd.read_parquet(folder / "snapshot.parquet")["id"])
     outcome = run_evaluate(repo, params, settings=settings)
@@ -132,11 +133,12 @@ def test_evaluator_grades_by_schema_through_the_openai_sdk(env, monkeypatch):
         write_answers(repo, params, good=1)
         outcome = run_evaluate(repo, params, settings=settings)
         assert (outcome.scored, outcome.paid_calls) == (5, 5)
-        grades = repo.evaluation_rows("openai:gpt-4o-mini", "evaluate_v1")
+        grades = repo.grade_rows("openai:gpt-4o-mini", "evaluate_v2")
         assert len(grades) == 5 and set(grades["run_id"]) == {str(folder)}
+        assert set(grades["decoding"]) == {"greedy-128"}
         prompts = repo.db.cursor().execute(
             "SELECT request FROM llm_calls WHERE purpose = 'evaluate'").fetchall()
-        assert "### Reference answer" in prompts[0][0]  # the versioned prompt file was used
+        assert "### Reference answer (a hint" in prompts[0][0]  # the versioned v2 prompt
     finally:
         server.stop()
 
@@ -144,17 +146,26 @@ def test_evaluator_grades_by_schema_through_the_openai_sdk(env, monkeypatch):
 def test_feedback_items_carry_parent_and_next_stage_then_get_verified(env):
     repo, settings, tmp = env
     folder = fake_run(repo, tmp / "run-c")
-    params = EvaluateParams(run=str(folder), n=6, include_base=False)
+    params = EvaluateParams(run=str(folder), n=6, include_base=False, rubric="evaluate_v1")
     write_answers(repo, params, good=2)
     run_evaluate(repo, params, settings=settings)
-    weak = set(repo.weak_answers(str(folder), None, 100.0)["id"])
-    assert len(weak) == 4  # the two copied references are perfect; the rest are weak
+    weak = repo.weak_answers(str(folder), None, 100.0)
+    assert len(weak) == 4  # the two copied references are perfect under v1; the rest are weak
+    dims = {(r.id, d) for r in weak.itertuples() for d in GRADE_COLUMNS if getattr(r, d) < 100}
     outcome = run_feedback(repo, FeedbackParams(run=str(folder), per_item=3), settings=settings)
-    assert outcome.status == "finished" and outcome.total == 4 and outcome.new_items > 0
+    assert outcome.status == "finished" and outcome.new_items > 0
+    assert outcome.total == len(dims)  # one prompt per weak dimension of each weak item
     new = repo.select_items().query("source == 'feedback'")
     assert len(new) == outcome.new_items
-    assert set(new["parent_id"]) <= weak and set(new["stage"]) == {2}
-    assert set(new["prompt_version"]) == {"feedback_v1"}
+    assert set(new["parent_id"]) <= set(weak["id"]) and set(new["stage"]) == {2}
+    assert set(new["prompt_version"]) == {"feedback_v2"}
+    tagged = dict(repo.db.cursor().execute(
+        "SELECT id, target_dimension FROM instructions WHERE source = 'feedback'").fetchall())
+    assert set(tagged.values()) <= set(GRADE_COLUMNS) and None not in tagged.values()
+    parents = weak.set_index("id")["input"]
+    for row in new.itertuples():  # a weak item's passage is the input of its new triples
+        if parents[row.parent_id]:
+            assert row.input == parents[row.parent_id]
     assert repo.job(outcome.job_id)["kind"] == "feedback"
     again = run_feedback(repo, FeedbackParams(run=str(folder), per_item=3), settings=settings)
     assert (again.new_items, again.paid_calls) == (0, 0)
@@ -164,6 +175,24 @@ def test_feedback_items_carry_parent_and_next_stage_then_get_verified(env):
         "SELECT id FROM instructions WHERE source = 'feedback' AND duplicate_of IS NULL"
     ).fetchall()}
     assert kept and kept <= scored  # verified like any other item
+
+
+def test_feedback_with_the_students_answer_stays_an_option(env):
+    repo, settings, tmp = env
+    folder = fake_run(repo, tmp / "run-d")
+    params = EvaluateParams(run=str(folder), n=4, include_base=False, rubric="evaluate_v1")
+    write_answers(repo, params, good=0)
+    run_evaluate(repo, params, settings=settings)
+    outcome = run_feedback(repo, FeedbackParams(run=str(folder), per_item=2, mode="with-answer"),
+                           settings=settings)
+    assert outcome.total == 4  # one prompt per weak item
+    new = repo.select_items().query("source == 'feedback'")
+    assert len(new) and set(new["prompt_version"]) == {"feedback_v1"}
+    request = json.loads(repo.db.cursor().execute(
+        "SELECT request FROM llm_calls WHERE purpose = 'feedback' LIMIT 1").fetchall()[0][0])
+    assert "### Student answer" in request["prompt"] and request["temperature"] == 0.0
+    with pytest.raises(InputError, match="--mode"):
+        run_feedback(repo, FeedbackParams(run=str(folder), mode="sometimes"), settings=settings)
 
 
 def test_feedback_and_evaluate_refuse_bad_requests_in_one_sentence(env):

@@ -50,10 +50,13 @@ def test_two_stage_loop_ends_with_a_stage_table_and_items_to_review(loop, copy):
     assert table[["accuracy", "completeness", "reasonableness", "mean"]].stack().between(
         0, 100).all()
     repo = Repository(open_database(copy))
-    grades = repo.evaluation_rows("offline:heuristic-v1", "evaluate_v1")
+    grades = repo.grade_rows("offline:heuristic-v1", "evaluate_v2")
     per_run = grades.groupby("run_id")["instruction_id"].apply(frozenset)
     assert per_run.nunique() == 1  # every stage is graded on the same held-out items
     eval_ids = set(per_run.iloc[0])
+    assert eval_ids == repo.heldout_ids()  # the one held-out set, drawn before training
+    assert (table["mean_ci_low"] <= table["mean"]).all() and set(table["decoding"]) == {
+        "greedy-32"}
     scores = repo.evaluation_candidates().set_index("id")["vmean"]
     assert (scores[list(eval_ids)] >= 80).all()  # held out before curation: good references
     for stage in report["stages"]:
@@ -158,3 +161,28 @@ def test_a_reviewer_sees_results_but_no_launch_buttons(app_env, loop):
     assert not at.exception and not at.error
     assert at.dataframe[0].value is not None
     assert not [b for b in at.button if b.key in ("eval_launch", "fb_launch")]
+
+
+def test_evaluate_page_grades_the_references_as_a_row(app_env, loop):
+    path = app_env(loop[0] / "seed.duckdb")
+    at = _open()
+    assert "bootstrap" in at.caption[1].value and "held-out set" in at.caption[1].value
+    at.radio(key="eval_kind").set_value("reference")
+    at.run()
+    at.button(key="eval_launch").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    from views.common import _repository
+
+    store = _repository(str(path))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        mine = store.jobs(kind="evaluate").query("created_by == 'tester'")
+        if len(mine) and mine.iloc[0]["status"] in ("finished", "failed"):
+            break
+        time.sleep(0.2)
+    assert mine.iloc[0]["status"] == "finished"
+    at.run()
+    table = at.dataframe[0].value
+    assert list(table["kind"]) == ["base", "run", "run", "reference"]
+    assert table.loc[3, "n"] == EVAL["n"]

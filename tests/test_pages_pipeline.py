@@ -172,3 +172,16 @@ def test_agreement_links_open_the_rules_cells_in_explore(app_env, seeded):
     table = next(d.value for d in at.dataframe if "Verifier mean" in d.value.columns)
     assert sorted(table["ID"]) == sorted(cells["fn"])
     assert "dropped by the rule, approved by experts" in at.info[0].value
+
+
+def test_train_page_offers_the_paper_recipe(app_env, seeded):
+    app_env(seeded)
+    at = _open("views/train.py")
+    assert at.number_input(key="run_epochs_fast").value == 3.0
+    at.selectbox(key="run_preset").set_value("paper")
+    at.run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="run_epochs_paper").value == 10.0
+    assert at.number_input(key="run_eval").disabled  # the paper recipe evaluates per epoch
+    commands = "\n".join(c.value for c in at.code)
+    assert "--preset paper" in commands

@@ -11,7 +11,6 @@ import pytest
 from honeybee_core.errors import InputError
 from honeybee_core.providers.anthropic_provider import AnthropicProvider
 from honeybee_core.providers.base import InMemoryCallLog, LLMRequest
-from honeybee_core.providers.batch import custom_id, poll_batch, submit_batch, to_resubmit
 from honeybee_core.providers.client import LLMClient
 from honeybee_core.providers.offline import OfflineProvider
 from honeybee_core.providers.openai_provider import OpenAIProvider
@@ -56,18 +55,18 @@ def test_batch_round_trip_with_failed_rows_resubmitted(server, kind):
     server.add_fault("row_invalid", match="Item 3:")
 
     async def scenario():
-        batch_id = await submit_batch(prov, batch + batch[:2])  # duplicates collapse
-        pending = await poll_batch(prov, batch_id, batch, call_log=log)
-        done = await poll_batch(prov, batch_id, batch, call_log=log)
+        batch_id = await prov.submit_batch(batch + batch[:2])  # duplicates collapse
+        pending = await prov.poll_batch(batch_id, batch, call_log=log)
+        done = await prov.poll_batch(batch_id, batch, call_log=log)
         logged = len(log.records)
-        await poll_batch(prov, batch_id, batch, call_log=log)  # re-polling adds no ok rows
+        await prov.poll_batch(batch_id, batch, call_log=log)  # re-polling adds no ok rows
         assert len(log.records) == logged + 3
         return pending, done
 
     pending, done = asyncio.run(scenario())
     assert not pending.done and not pending.results and not pending.records
     assert done.done
-    ids = [custom_id(prov, r) for r in batch]
+    ids = [prov.custom_id(r) for r in batch]
     assert all(re.fullmatch(r"[a-f0-9]{64}", cid) for cid in ids)  # valid for both APIs
     assert set(done.results) == {ids[0], ids[4], ids[5]}
     assert set(done.failed) == {ids[1], ids[2], ids[3]}
@@ -83,13 +82,13 @@ def test_batch_round_trip_with_failed_rows_resubmitted(server, kind):
     invalid = next(r for r in done.records if r.request_hash == ids[3])
     assert invalid.raw_response and invalid.cost_usd > 0 and not invalid.ok
 
-    retry = to_resubmit(done, batch, prov)
-    assert [custom_id(prov, r) for r in retry] == [ids[1], ids[2], ids[3]]
+    retry = prov.to_resubmit(done, batch)
+    assert [prov.custom_id(r) for r in retry] == [ids[1], ids[2], ids[3]]
 
     async def second_round():
-        batch_id = await submit_batch(prov, retry)
-        await poll_batch(prov, batch_id, retry, call_log=log, attempt=2)
-        return await poll_batch(prov, batch_id, retry, call_log=log, attempt=2)
+        batch_id = await prov.submit_batch(retry)
+        await prov.poll_batch(batch_id, retry, call_log=log, attempt=2)
+        return await prov.poll_batch(batch_id, retry, call_log=log, attempt=2)
 
     again = asyncio.run(second_round())
     assert again.done and set(again.results) == {ids[1], ids[2], ids[3]} and not again.failed
@@ -104,18 +103,18 @@ def test_batch_round_trip_with_failed_rows_resubmitted(server, kind):
 def test_openai_batch_file_is_chat_completions_jsonl(server):
     prov = provider("openai", server)
     batch = reqs(3)
-    asyncio.run(submit_batch(prov, batch))
+    asyncio.run(prov.submit_batch(batch))
     upload = next(f for f in server.files.values() if f["purpose"] == "batch")
     lines = [json.loads(x) for x in upload["content"].decode().splitlines()]
-    assert [x["custom_id"] for x in lines] == [custom_id(prov, r) for r in batch]
+    assert [x["custom_id"] for x in lines] == [prov.custom_id(r) for r in batch]
     assert {x["url"] for x in lines} == {"/v1/chat/completions"} and lines[0]["method"] == "POST"
     assert lines[0]["body"]["response_format"]["json_schema"]["strict"] is True
     created = json.loads(next(s.body for s in server.seen if s.path == "/v1/batches"))
     assert created["completion_window"] == "24h" and created["endpoint"] == "/v1/chat/completions"
 
 
-def test_batch_needs_an_http_provider_and_requests(server):
-    with pytest.raises(InputError, match="openai or anthropic"):
-        asyncio.run(submit_batch(OfflineProvider(), reqs(1)))  # type: ignore[arg-type]
+def test_batch_is_a_capability_of_the_http_providers_and_needs_requests(server):
+    assert not OfflineProvider.supports_batch and not hasattr(OfflineProvider, "submit_batch")
+    assert OpenAIProvider.supports_batch and AnthropicProvider.supports_batch
     with pytest.raises(InputError, match="at least one"):
-        asyncio.run(submit_batch(provider("openai", server), []))
+        asyncio.run(provider("openai", server).submit_batch([]))

@@ -24,19 +24,27 @@ from honeybee_core.training.data import (
     prepare_data,
     split_rows,
     tokenize_examples,
+    training_text,
 )
 from honeybee_core.training.manifest import git_commit, sha256_file
 from honeybee_core.training.synthetic import make_rows, write_snapshot
 
+# The released template (HoneyBee uniform_finetune.py PROMPT_DICT), as bytes: the prompt ends at
+# "### Response:" and the answer follows one space later.
 ALPACA_INPUT = (
-    "Below is an instruction that describes a task, paired with an input that provides further "
-    "context. Write a response that appropriately completes the request.\n\n### Instruction:\n"
-    "{instruction}\n\n### Input:\n{input}\n\n### Response:\n"
-)
+    b"Below is an instruction that describes a task, paired with an input that provides further "
+    b"context. Write a response that appropriately completes the request.\n\n### Instruction:\n"
+    b"{instruction}\n\n### Input:\n{input}\n\n### Response:"
+).decode()
 ALPACA_NO_INPUT = (
-    "Below is an instruction that describes a task. Write a response that appropriately "
-    "completes the request.\n\n### Instruction:\n{instruction}\n\n### Response:\n"
-)
+    b"Below is an instruction that describes a task. Write a response that appropriately "
+    b"completes the request.\n\n### Instruction:\n{instruction}\n\n### Response:"
+).decode()
+# sha256 of the two unformatted templates as released, so a stray byte anywhere shows up.
+ALPACA_SHA256 = {
+    "input": "28811e9850d9511bab334d167a03a8a37614535fdb28d645492efac8e9951c0f",
+    "no_input": "35101bc36d10997c7d926d8f21f7d173aec6523f3a57d78821b944a89925cdca",
+}
 
 
 class CharTokenizer:
@@ -85,6 +93,16 @@ def _chars(text: str) -> list[int]:
 # ---------------------------------------------------------------- prompts
 
 
+def test_alpaca_templates_are_the_released_bytes() -> None:
+    from honeybee_core.training import data
+
+    assert hashlib.sha256(data.PROMPT_INPUT.encode()).hexdigest() == ALPACA_SHA256["input"]
+    assert hashlib.sha256(data.PROMPT_NO_INPUT.encode()).hexdigest() == ALPACA_SHA256["no_input"]
+    assert data.PROMPT_INPUT == ALPACA_INPUT and data.PROMPT_NO_INPUT == ALPACA_NO_INPUT
+    # the answer follows "### Response:" after one space, as in the released training text
+    assert data.training_text("Q?", "", "A.").endswith("### Response: A.")
+
+
 def test_alpaca_templates_are_exact() -> None:
     assert format_prompt("Define a phonon.", "In solids.") == ALPACA_INPUT.format(
         instruction="Define a phonon.", input="In solids."
@@ -106,23 +124,23 @@ def test_labels_mask_exactly_the_prompt_positions() -> None:
     for (instr, inp, out), ex in zip(rows, examples, strict=True):
         prompt = format_prompt(instr, inp)
         n_prompt = 1 + len(prompt)  # BOS + one id per character
-        assert ex["input_ids"] == [1, *_chars(prompt), *_chars(out), 2]
+        assert ex["input_ids"] == [1, *_chars(prompt), *_chars(" " + out), 2]
         assert ex["labels"][:n_prompt] == [IGNORE_INDEX] * n_prompt
-        assert ex["labels"][n_prompt:] == [*_chars(out), 2]  # response ids + EOS kept
+        assert ex["labels"][n_prompt:] == [*_chars(" " + out), 2]  # " " + response + EOS kept
         assert IGNORE_INDEX not in ex["labels"][n_prompt:]
         # The training prefix is exactly what generation feeds the model.
         assert ex["input_ids"][:n_prompt] == encode_prompts(tok, [prompt])[0]
 
 
 def test_merge_across_the_boundary_falls_back_to_concatenation() -> None:
-    tok = CharTokenizer(merges=(":\nT",))  # "### Response:\n" + "TiO2" would merge
+    tok = CharTokenizer(merges=(": T",))  # "### Response:" + " TiO2" would merge
     examples, stats = tokenize_examples(tok, _df([("Formula?", "", "TiO2")]), 10_000)
     prompt = format_prompt("Formula?", "")
     prompt_ids = encode_prompts(tok, [prompt])[0]
     assert stats.n_boundary_fallback == 1
     ex = examples[0]
     assert ex["input_ids"][: len(prompt_ids)] == prompt_ids
-    assert ex["labels"] == [IGNORE_INDEX] * len(prompt_ids) + [*_chars("TiO2"), 2]
+    assert ex["labels"] == [IGNORE_INDEX] * len(prompt_ids) + [*_chars(" TiO2"), 2]
 
 
 def test_truncation_cuts_the_response_and_keeps_the_prompt() -> None:
@@ -135,16 +153,16 @@ def test_truncation_cuts_the_response_and_keeps_the_prompt() -> None:
     ex = examples[0]
     assert len(ex["input_ids"]) == n_prompt + 3
     assert ex["input_ids"][:n_prompt] == [1, *_chars(prompt)]
-    assert ex["labels"][n_prompt:] == _chars("A l")  # cut answer: no EOS taught
+    assert ex["labels"][n_prompt:] == _chars(" A ")  # cut answer: no EOS taught
 
 
 def test_exact_fit_keeps_eos_and_one_over_truncates() -> None:
     tok = CharTokenizer()
-    n_full = 1 + len(format_prompt("Q", "")) + len("ok") + 1
+    n_full = 1 + len(format_prompt("Q", "")) + len(" ok") + 1
     fit, s1 = tokenize_examples(tok, _df([("Q", "", "ok")]), n_full)
     assert s1.n_truncated == 0 and fit[0]["labels"][-1] == 2
     cut, s2 = tokenize_examples(tok, _df([("Q", "", "ok")]), n_full - 1)
-    assert s2.n_truncated == 1 and cut[0]["labels"][-2:] == _chars("ok")  # only EOS lost
+    assert s2.n_truncated == 1 and cut[0]["labels"][-3:] == _chars(" ok")  # only EOS lost
 
 
 def test_prompt_overflow_is_dropped_and_counted() -> None:
@@ -156,12 +174,12 @@ def test_prompt_overflow_is_dropped_and_counted() -> None:
     assert stats.n_dropped == 1 and stats.dropped_ids == ["r0"] and len(examples) == 1
     kept, stats = tokenize_examples(tok, _df(rows[:1]), n_prompt + 1)  # exactly one token of room
     assert stats.n_dropped == 0 and stats.n_truncated == 1
-    assert [x for x in kept[0]["labels"] if x != IGNORE_INDEX] == _chars("y")
+    assert [x for x in kept[0]["labels"] if x != IGNORE_INDEX] == _chars(" ")
 
 
 def test_no_kept_example_is_ever_fully_masked() -> None:
     rng = random.Random(3)
-    tok = CharTokenizer(merges=(":\nT", "e ", "th"))
+    tok = CharTokenizer(merges=(": T", "e ", "th"))
     rows = [(f"Q{k}", "x" * rng.randint(0, 60), "T" + "e" * rng.randint(0, 40)) for k in range(200)]
     for max_length in (120, 150, 200, 400):
         examples, stats = tokenize_examples(tok, _df(rows), max_length)
@@ -175,11 +193,11 @@ def test_real_bpe_tokenizer_masks_exactly() -> None:
     from honeybee_core.training.tiny import train_tokenizer
 
     rows = make_rows(60, seed=4)
-    texts = [format_prompt(r["instruction"], r["input"]) + r["output"] for r in rows]
+    texts = [training_text(r["instruction"], r["input"], r["output"]) for r in rows]
     tok = train_tokenizer(texts, vocab_size=600)
     df = pd.DataFrame(rows)
     examples, stats = tokenize_examples(tok, df, 1024)
-    assert stats.n_boundary_fallback == 0  # byte-level BPE splits at the newline
+    assert stats.n_boundary_fallback == 0  # byte-level BPE splits before the space
     for row, ex in zip(rows, examples, strict=True):
         prompt = format_prompt(row["instruction"], row["input"])
         prompt_ids = encode_prompts(tok, [prompt])[0]
@@ -187,7 +205,7 @@ def test_real_bpe_tokenizer_masks_exactly() -> None:
         assert ex["input_ids"][:n] == prompt_ids
         assert ex["labels"][:n] == [IGNORE_INDEX] * n
         assert ex["labels"][-1] == tok.eos_token_id
-        assert tok.decode(ex["input_ids"][n:-1]) == row["output"]
+        assert tok.decode(ex["input_ids"][n:-1]) == " " + row["output"]
         assert tok.decode(ex["input_ids"][1:n]) == prompt
 
 

@@ -1,13 +1,18 @@
-"""The evaluation job: a run's (and its base model's) answers to a held-out set, graded.
+"""The evaluation job: answers to the held-out set, graded, one row of the stage table each.
 
-1. Draw the evaluation set (pipeline.evalset): held-out items with trustworthy references.
-2. Student inference runs as a detached process (training.student) that reads the items that
-   still lack an answer and writes answers JSONL and status.json into RUN/eval/answers-<tokens>/;
-   it never opens the database. This job waits on it, keeping the job row's progress current.
-   Answers on disk are reused by every later evaluation of the run, so none is generated twice.
-3. The Evaluator grades each answer against the item's reference through the providers (call log
-   = cache); grades are committed one by one into evaluations, so a killed job resumes and a
-   re-run grades only what is missing.
+Who answers (a student):
+- a training run (`--run`): the run's adapter and its base model, as a detached process
+  (training.student) that reads the items still lacking an answer and writes answers JSONL and
+  status.json into RUN/eval/answers-<decoding>/; it never opens the database. This job waits
+  on it, keeping the job row's progress current. Answers on disk are reused by every later
+  evaluation of the run, so none is generated twice. Decoding presets: training.generate.
+- an API model (`--student PROVIDER:MODEL`) or the Instructor's references (`--student
+  reference`): pipeline.students.
+
+Every row is graded on the one held-out set (pipeline.heldout; drawn by the first evaluation,
+even before any training run), minus what a run trained on. The Evaluator grades through the
+providers (call log = cache) with a versioned rubric (default reference-free evaluate_v2); grades
+are committed one by one, so a killed job resumes and a re-run grades only what is missing.
 
 The base model's answers are stored under run_id "base": with init_adapter every stage shares the
 first stage's base, so one base row serves the whole stage table (a run on another base only adds
@@ -20,13 +25,14 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
-from honeybee_core.pipeline import evalset, evaluator
+from honeybee_core.pipeline import evalset, evaluator, heldout, students
 from honeybee_core.pipeline.jobs import (
     JobCancelled,
     JobOutcome,
@@ -40,10 +46,11 @@ from honeybee_core.pipeline.jobs import (
     run_requests,
 )
 from honeybee_core.pipeline.prompts import EVALUATE_VERSION
-from honeybee_core.providers import make_provider
-from honeybee_core.providers.base import LLMResult
+from honeybee_core.providers.base import LLMResult, Provider
+from honeybee_core.providers.registry import provider_class
 from honeybee_core.store import Repository, rows
 from honeybee_core.training import student
+from honeybee_core.training.decoding import Decoding, decoding_preset
 
 BASE_RUN = "base"  # evaluations.run_id of the untrained base model
 EVAL_DIR = "eval"
@@ -51,33 +58,50 @@ EVAL_DIR = "eval"
 
 @dataclass(frozen=True)
 class EvaluateParams:
-    run: str  # a training run id, or a run / adapter folder
+    run: str = ""  # a training run id, or a run / adapter folder
     provider: str = "offline"
     model: str = "heuristic-v1"
-    n: int = 50
+    n: int = 50  # size of the held-out set when this evaluation draws it
     seed: int = 0
     min_score: float = 80.0  # verifier mean that makes a reference trustworthy
     include_base: bool = True
-    max_new_tokens: int = 128
+    max_new_tokens: int | None = None  # None: the decoding preset's
     batch_size: int = 8
     concurrency: int = 8
+    student: str = ""  # instead of run: PROVIDER:MODEL or "reference"
+    rubric: str = EVALUATE_VERSION
+    decoding: str = "greedy"  # preset for local students (training.generate)
+    new_set: bool = False  # draw a fresh held-out set first
 
     @property
     def evaluator(self) -> str:
         return f"{self.provider}:{self.model}"
 
+    @property
+    def decoding_config(self) -> Decoding:
+        return decoding_preset(self.decoding, self.max_new_tokens)
+
     def check(self) -> None:
         if self.n < 1:
             raise InputError("--n must be at least 1.")
-        if self.max_new_tokens < 1 or self.batch_size < 1:
-            raise InputError("max_new_tokens and batch_size must be at least 1.")
+        if self.batch_size < 1:
+            raise InputError("batch_size must be at least 1.")
+        if bool(self.run) == bool(self.student):
+            raise InputError("Give exactly one of --run (a training run) or --student "
+                             "(PROVIDER:MODEL or reference).")
+        evaluator.check_rubric(self.rubric)
+        if self.student:
+            students.parse(self.student)
+        else:
+            self.decoding_config  # noqa: B018 - validates the preset and length
 
-    def key(self, run_id: str) -> str:
+    def key(self, row_id: str, set_id: str) -> str:
         """Canonical JSON of what decides the work (the job's identity; speed knobs left out)."""
-        return json.dumps({"run": run_id, "evaluator": self.evaluator, "rubric": EVALUATE_VERSION,
-                           "n": self.n, "seed": self.seed, "min_score": self.min_score,
-                           "base": self.include_base, "max_new_tokens": self.max_new_tokens},
-                          sort_keys=True)
+        how = self.decoding_config.label if not self.student else students.parse(
+            self.student).decoding
+        return json.dumps({"run": row_id, "evaluator": self.evaluator, "rubric": self.rubric,
+                           "set": set_id, "base": self.include_base and not self.student,
+                           "decoding": how}, sort_keys=True)
 
 
 @dataclass
@@ -86,6 +110,10 @@ class EvaluateOutcome(JobOutcome):
     eval_items: int = 0
     answered: int = 0  # answers generated by this job (the rest were on disk already)
     folder: str = ""
+    heldout_set: str = ""
+    rubric: str = ""
+    decoding: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,25 +140,33 @@ def resolve_run(repo: Repository, run: str) -> Target:
     return Target(row["id"], folder)
 
 
-def check_launch(actor: Actor, params: EvaluateParams) -> bool:
-    """Before a page starts an evaluation: the role allows it and the evaluator is usable."""
+def check_launch(actor: Actor, params: EvaluateParams,
+                 settings: Settings | None = None) -> bool:
+    """Before a page starts an evaluation: the role allows it, the parameters hold and the
+    evaluator (and an API student) is usable."""
     require(actor, "launch_run")
     params.check()
-    make_provider(params.provider, params.model)  # a missing key fails here, not in a thread
+    provider_class(params.provider).check(params.model)  # a missing key fails here, not in a thread
+    if params.student:
+        students.check(params.student, settings or get_settings())
     return True
 
 
-def eval_set(repo: Repository, target: Target, params: EvaluateParams) -> pd.DataFrame:
-    """The items this run is evaluated on (see pipeline.evalset)."""
-    return evalset.choose(
-        repo.evaluation_candidates(), evalset.training_items(target.run_dir), params.n,
-        params.seed, params.min_score, repo.evaluated_ids(params.evaluator, EVALUATE_VERSION))
+def eval_set(repo: Repository, target: Target, params: EvaluateParams,
+             actor: str | None = None) -> pd.DataFrame:
+    """The held-out set's items this run did not train on (the set is drawn on first use)."""
+    trained = evalset.training_items(target.run_dir)
+    row = heldout.ensure(repo, params.n, params.seed, params.min_score, actor,
+                         also_trained=trained, new=params.new_set)
+    return evalset.held_out(heldout.items(repo, row["id"]), trained)
 
 
 def answers_folder(target: Target, params: EvaluateParams) -> Path:
-    """RUN/eval/answers-<max_new_tokens>: answers depend on the model and the length cap only,
-    so every evaluation set and evaluator of the run shares them."""
-    return target.run_dir / EVAL_DIR / f"answers-{params.max_new_tokens}"
+    """RUN/eval/answers-<decoding>: answers depend on the model and the decoding only, so every
+    evaluator and rubric of the run shares them (greedy keeps its older name, answers-<tokens>)."""
+    how = params.decoding_config
+    name = f"answers-{how.max_new_tokens}" if how.name == "greedy" else f"answers-{how.label}"
+    return target.run_dir / EVAL_DIR / name
 
 
 def _unanswered(folder: Path, need: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -146,26 +182,33 @@ def _unanswered(folder: Path, need: dict[str, pd.DataFrame]) -> dict[str, pd.Dat
 def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None = None,
                  settings: Settings | None = None,
                  on_progress: Progress | None = None) -> EvaluateOutcome:
-    """Answer (student and base) and grade the evaluation set; only missing grades are added."""
+    """Answer (student and base, or an API student, or the references) and grade the held-out
+    set; only missing grades are added."""
     settings = settings or get_settings()
     params.check()
+    if params.student:
+        return _evaluate_student(repo, params, actor, settings, on_progress)
     target = resolve_run(repo, params.run)
-    items = eval_set(repo, target, params)
+    provider = job_provider(params.provider, params.model, settings)  # fail before drawing
+    items = eval_set(repo, target, params, actor)
     if items.empty:
         raise InputError(f"No held-out item is left to evaluate {target.run_id} on; generate "
                          "and verify more items first.")
-    provider = job_provider(params.provider, params.model, settings)
+    how = params.decoding_config
     runs = {"student": target.run_id} | ({"base": BASE_RUN} if params.include_base else {})
-    need = {who: items[~items["id"].isin(repo.evaluated_ids(params.evaluator, EVALUATE_VERSION,
-                                                            run_id))]
+    need = {who: items[~items["id"].isin(repo.graded_ids(params.evaluator, params.rubric,
+                                                         run_id, how.label))]
             for who, run_id in runs.items()}
     folder = answers_folder(target, params)
     todo = _unanswered(folder, need)
-    job_id = open_job(repo, "evaluate", params.key(target.run_id), actor)
+    set_row = heldout.current(repo) or {}
+    job_id = open_job(repo, "evaluate", params.key(target.run_id, set_row.get("id", "")), actor)
     outcome = EvaluateOutcome(
         job_id, "evaluate", "running", 0,
         sum(len(f) for f in todo.values()) + sum(len(f) for f in need.values()),
-        run_id=target.run_id, eval_items=len(items), folder=str(folder))
+        run_id=target.run_id, eval_items=len(items), folder=str(folder),
+        heldout_set=set_row.get("id", ""), rubric=params.rubric, decoding=how.label,
+        note=_note(params, set_row))
     if todo:
         repo.update_job(job_id, status="running", progress_total=outcome.total,
                         started_at=now(), error=None)
@@ -188,20 +231,67 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
             release(job_id)
             raise
     have = {who: student.read_answers(folder, who) for who in runs}
-    pairs = [(run_id, item, have[who][item["id"]])
+    pairs = [(run_id, how.label, item, have[who][item["id"]])
              for who, run_id in runs.items() for item in rows(need[who])]
-    client = llm_client(provider, repo, job_id, params.concurrency, settings)
+    return _grade(repo, params, outcome, provider, pairs, settings, on_progress)
 
-    def handle(i: int, result: LLMResult) -> None:
-        run_id, item, answer = pairs[i]
-        with repo.db.transaction() as cur:
-            repo.insert_evaluation(cur, evaluator.grade_row(run_id, item["id"],
-                                                            params.evaluator, answer, result))
-        outcome.scored += 1
 
-    requests = [evaluator.build_request(item, answer) for _, item, answer in pairs]
+def _evaluate_student(repo: Repository, params: EvaluateParams, actor: str | None,
+                      settings: Settings, on_progress: Progress | None) -> EvaluateOutcome:
+    """An API model's answers (a job of their own) or the references, graded like any row."""
+    who = students.parse(params.student)
+    provider = job_provider(params.provider, params.model, settings)  # fail before paying
+    set_row = heldout.ensure(repo, params.n, params.seed, params.min_score, actor,
+                             new=params.new_set)
+    items = heldout.items(repo, set_row["id"])
+    need = items[~items["id"].isin(repo.graded_ids(params.evaluator, params.rubric,
+                                                   who.run_id, who.decoding))]
+    answered, answer_job = (students.answers(
+        repo, who, need, settings, concurrency=params.concurrency, set_id=set_row["id"],
+        actor=actor, on_progress=on_progress) if len(need) else ({}, None))
+    pairs = [(who.run_id, who.decoding, item, answered[item["id"]])
+             for item in rows(need) if item["id"] in answered]
+    job_id = open_job(repo, "evaluate", params.key(who.run_id, set_row["id"]), actor)
+    outcome = EvaluateOutcome(job_id, "evaluate", "running", 0, len(pairs), run_id=who.run_id,
+                              eval_items=len(items), heldout_set=set_row["id"],
+                              rubric=params.rubric, decoding=who.decoding,
+                              note=_note(params, set_row))
+    outcome = _grade(repo, params, outcome, provider, pairs, settings, on_progress)
+    if answer_job is not None:
+        outcome.answered = len(answered)
+        outcome.cost_usd += answer_job.cost_usd
+        outcome.paid_calls += answer_job.paid_calls
+        outcome.cached_calls += answer_job.cached_calls
+        outcome.failed += answer_job.failed
+        if answer_job.failed and outcome.status == "finished":
+            outcome.status = "partial"
+    return outcome
+
+
+def _grade(repo: Repository, params: EvaluateParams, outcome: EvaluateOutcome,
+           provider: Provider, pairs: list[tuple[str, str, dict, str]], settings: Settings,
+           on_progress: Progress | None) -> EvaluateOutcome:
+    """Grade (run_id, decoding, item, answer) pairs, committing each grade as it arrives."""
+    client = llm_client(provider, repo, outcome.job_id, params.concurrency, settings)
+
+    def handle(cur: Any, results: list[tuple[int, LLMResult]]) -> None:
+        for i, result in results:
+            run_id, how, item, answer = pairs[i]
+            repo.insert_grade(cur, evaluator.grade_row(run_id, item["id"], params.evaluator,
+                                                       answer, result, params.rubric, how))
+            outcome.scored += 1
+
+    requests = [evaluator.build_request(item, answer, params.rubric)
+                for _, _, item, answer in pairs]
     run_requests(repo, outcome, client, requests, handle, on_progress)
     return outcome
+
+
+def _note(params: EvaluateParams, set_row: dict) -> str:
+    if not set_row or int(set_row.get("items") or 0) == params.n:
+        return ""
+    return (f"--n {params.n} applies when a held-out set is drawn; {set_row['id']} holds "
+            f"{int(set_row['items'])} items and is used for every row (--new-set draws another).")
 
 
 def _infer(repo: Repository, outcome: EvaluateOutcome, folder: Path,
@@ -213,9 +303,10 @@ def _infer(repo: Repository, outcome: EvaluateOutcome, folder: Path,
         for who, frame in todo.items():
             frame[["id", "instruction", "input"]].to_parquet(student.items_path(folder, who),
                                                               index=False)
+        how = params.decoding_config
         student.write_config(folder, student.StudentConfig(
-            run_dir=str(target.run_dir), targets=sorted(todo),
-            max_new_tokens=params.max_new_tokens, batch_size=params.batch_size))
+            run_dir=str(target.run_dir), targets=sorted(todo), max_new_tokens=how.max_new_tokens,
+            batch_size=params.batch_size, decoding=how.as_dict()))
     student.launch(folder)
     cancel = cancel_flags[outcome.job_id]
 

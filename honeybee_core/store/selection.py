@@ -79,6 +79,7 @@ def _rule_candidates(rule: FilterRule, scope: RuleScope) -> tuple[str, list[Any]
                               " WHERE decision = 'approve')"),
         (scope.rejected_out, "p.id NOT IN (SELECT instruction_id FROM current_decisions"
                              " WHERE decision = 'reject')"),
+        (scope.heldout_out, "p.id NOT IN (SELECT instruction_id FROM heldout_items)"),
         (bool(scope.exclude), "p.id NOT IN (SELECT unnest(?::VARCHAR[]))"),
     ) if wanted]
     sql = (cte + ", candidates AS (SELECT p.id, " + passes + " AS passes FROM pool p"

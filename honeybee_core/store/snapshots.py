@@ -56,3 +56,8 @@ class SnapshotTables(Tables):
             " ON i.id = s.instruction_id WHERE s.snapshot_id = ?", [snapshot_id]
         ).fetchall()[0][0]
         return int(value) if value is not None else None
+
+    def snapshot_item_ids(self) -> set[str]:
+        """Items any snapshot holds (a held-out set drawn later must avoid them)."""
+        return {r[0] for r in self.db.cursor().execute(
+            "SELECT DISTINCT instruction_id FROM snapshot_items").fetchall()}

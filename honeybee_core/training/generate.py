@@ -1,4 +1,5 @@
-"""Greedy, batched answers from a finished run (base + LoRA adapter) with the Alpaca prompt."""
+"""Batched answers from a finished run (base + LoRA adapter) with the Alpaca prompt; how
+they are decoded is a training.decoding preset."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ import torch
 
 from honeybee_core.errors import TrainingError
 from honeybee_core.training.data import encode_prompts, format_prompt
+from honeybee_core.training.decoding import (  # noqa: F401 - public here too
+    DECODING_PRESETS,
+    Decoding,
+    decoding_preset,
+)
 
 
 def _base_location(run_dir: Path, manifest: dict[str, Any]) -> str:
@@ -60,8 +66,11 @@ class AdapterGenerator:
         items: Sequence[tuple[str, str]],
         max_new_tokens: int = 128,
         batch_size: int = 8,
+        decoding: Decoding | None = None,
     ) -> list[str]:
-        """Answers for (instruction, input) pairs, in order; greedy decoding."""
+        """Answers for (instruction, input) pairs, in order; greedy unless decoding says
+        otherwise (then its own max_new_tokens applies). Sampling is seeded per batch."""
+        decoding = decoding or Decoding(max_new_tokens=max_new_tokens)
         prompts = [format_prompt(instr, inp) for instr, inp in items]
         ids = encode_prompts(self.tokenizer, prompts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # less padding per batch
@@ -77,13 +86,14 @@ class AdapterGenerator:
             for row, i in enumerate(chunk):
                 input_ids[row, longest - len(ids[i]) :] = torch.tensor(ids[i])
                 mask[row, longest - len(ids[i]) :] = 1
+            if decoding.do_sample:
+                torch.manual_seed(decoding.seed + start)
             out = self.model.generate(
                 input_ids=input_ids.to(device),
                 attention_mask=mask.to(device),
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
                 pad_token_id=pad,
                 eos_token_id=self.tokenizer.eos_token_id,
+                **decoding.generate_kwargs(),
             )
             for row, i in enumerate(chunk):
                 new = out[row, longest:]
@@ -96,7 +106,9 @@ def generate_answers(
     items: Sequence[tuple[str, str]],
     max_new_tokens: int = 128,
     batch_size: int = 8,
+    decoding: Decoding | None = None,
 ) -> list[str]:
     """One-shot helper: load the run's adapter and answer every (instruction, input)."""
     gen = AdapterGenerator.from_run(run_dir)
-    return gen.generate(items, max_new_tokens=max_new_tokens, batch_size=batch_size)
+    return gen.generate(items, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                        decoding=decoding)

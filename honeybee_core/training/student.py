@@ -47,6 +47,7 @@ class StudentConfig:
     targets: list[str] = field(default_factory=lambda: list(TARGETS))
     max_new_tokens: int = 128
     batch_size: int = 8
+    decoding: dict[str, Any] | None = None  # a training.generate.Decoding; None: greedy
 
     def check(self) -> None:
         unknown = set(self.targets) - set(TARGETS)
@@ -212,7 +213,10 @@ def answer_all(folder: str | Path, config: StudentConfig, stop_flag: Any = None)
 
 def _generate(generator: Any, pairs: list[tuple[str, str]], target: str,
               config: StudentConfig) -> list[str]:
-    kwargs = {"max_new_tokens": config.max_new_tokens, "batch_size": config.batch_size}
+    from honeybee_core.training.decoding import Decoding
+
+    kwargs = {"max_new_tokens": config.max_new_tokens, "batch_size": config.batch_size,
+              "decoding": Decoding(**config.decoding) if config.decoding else None}
     if target == "base":  # the untrained base: same weights with the LoRA layers bypassed
         with generator.model.disable_adapter():
             return generator.generate(pairs, **kwargs)

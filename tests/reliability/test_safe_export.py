@@ -133,7 +133,7 @@ def test_an_upload_name_cannot_place_a_file_outside_the_temporary_folder(tmp_pat
         at.file_uploader(key="import_file").set_value((str(planted), body, "text/plain")).run()
         at.button(key="import_go").click().run()
         assert not at.exception and not planted.exists()
-        assert any("new_items: 2" in s.value for s in at.success)
+        assert any("New items: 2" in s.value for s in at.success)
     finally:
         get_settings.cache_clear()
 

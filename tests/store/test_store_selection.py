@@ -45,7 +45,8 @@ def random_scores(ids: list[str], verifier: str, rng: np.random.Generator,
 
 
 def fill(repo: Repository, n: int, seed: int = 0) -> list[str]:
-    """n items, two verifiers on most of them, some near-duplicates, some decisions."""
+    """n items, two verifiers on most of them, some near-duplicates, some decisions, a held-out
+    evaluation set."""
     rng = np.random.default_rng(seed)
     items = random_items(n, rng)
     ids = items["id"].tolist()
@@ -56,6 +57,9 @@ def fill(repo: Repository, n: int, seed: int = 0) -> list[str]:
         picked = rng.choice(ids, n // 5, replace=False).tolist()
         repo.add_decisions(cur, picked[: n // 10], "approve", "cur", None)
         repo.add_decisions(cur, picked[n // 10:], "reject", "cur", None)
+        repo.insert_heldout_set(cur, {"id": "held", "n": n // 50, "seed": 0, "min_score": 0.0,
+                                      "created_by": "cur"},
+                                rng.choice(ids, n // 50, replace=False).tolist())
         cur.execute("UPDATE instructions SET duplicate_of = 'it000000'"
                     " WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                     [rng.choice(ids, n // 20, replace=False).tolist()]).fetchall()
@@ -100,7 +104,7 @@ def old_curation_ids(repo: Repository, spec: curation.SnapshotSpec) -> list[str]
         frame = frame[frame["stage"].isin(spec.stages)]
     keep = parse_rule(spec.rule).passes(frame[list(DIMENSIONS)].to_numpy(dtype=float))
     keep &= (frame["decision"] != "reject").to_numpy()
-    keep &= ~frame["id"].isin(spec.exclude).to_numpy()
+    keep &= ~frame["id"].isin(spec.exclude | repo.heldout_ids()).to_numpy()
     if spec.require_approval:
         keep &= (frame["decision"] == "approve").to_numpy()
     return sorted(frame.loc[keep, "id"])
