@@ -199,7 +199,14 @@ def _connect(path: Path, read_only: bool) -> Cursor:
 def _inspect(path: Path) -> None:
     """Look at an existing file read-only first: a damaged, foreign or newer database is refused
     before a read-write connection could write anything into it."""
-    con = _connect(path, read_only=True)
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=_CONFIG)
+    except duckdb.Error as exc:
+        # a file this process has open already was looked at when it was first opened
+        if isinstance(exc, duckdb.ConnectionException) and "different configuration" in str(exc):
+            return
+        _connect(path, read_only=True)  # raises the one-sentence error for this failure
+        raise
     try:
         _check_ours(con, path)
     except duckdb.Error as exc:
