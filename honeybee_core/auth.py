@@ -122,18 +122,26 @@ def role_at_least(role: str, least: str) -> bool:
 
 def require(actor: Actor | None, action: str, repo: Repository | None = None) -> Actor:
     """The actor with the role the database holds now, if that role allows action; else
-    PermissionDeniedError (one sentence). The role the caller's Actor carries is ignored."""
+    PermissionDeniedError (one sentence). The role the caller's Actor carries is ignored.
+
+    repo is the database about to be written (default: the one the actor was looked up in); an
+    Actor looked up in another database file is refused there, whatever role it had there."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}.")
     if actor is None:
         raise PermissionDeniedError(f"Sign in to {_WHAT[action]}.")
     if any(actor is tool for tool in _TOOLS):
         return actor
-    store = repo if repo is not None else actor.repo
-    if store is None:
+    if actor.repo is None:
         raise PermissionDeniedError(
             f"{actor.name!r} was not looked up in the database, so their role is unknown; sign "
             "in, or get the person with auth.lookup(repo, name) before calling the core."
+        )
+    store = repo if repo is not None else actor.repo
+    if store is not actor.repo and store.db.path != actor.repo.db.path:
+        raise PermissionDeniedError(
+            f"{actor.name} was looked up in {actor.repo.db.path}, not in {store.db.path}, and "
+            f"cannot {_WHAT[action]} there; sign in to that database."
         )
     current = store.person(actor.name)
     if current is None or not current["active"]:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from honeybee_core.auth import Actor
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.errors import InputError, ProviderError
 from honeybee_core.pipeline import jobs
 from honeybee_core.pipeline.instructor import GenerateParams
@@ -58,7 +58,7 @@ def test_check_says_what_is_missing_without_building(monkeypatch):
 
 
 def test_launch_check_refuses_batch_offline_and_a_missing_key(monkeypatch):
-    admin = Actor("ada", "admin")
+    admin = CLI_ACTOR  # the launch checks below come after the role check
     with pytest.raises(InputError, match="--batch needs --provider openai or anthropic"):
         jobs.check_launch(admin, GenerateParams(n=5, batch=True))
     with pytest.raises(InputError, match="--batch needs --provider openai or anthropic"):
