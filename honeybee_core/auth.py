@@ -89,7 +89,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def writes(*actions: str) -> Callable[[_F], _F]:
-    """Mark a public core function that writes (the database, or files for people).
+    """Mark a public core function that writes: to the database, or files and processes on the
+    machine (exports, snapshots, training runs).
 
     The function takes a required `actor` and calls `require(actor, action, repo)` itself before
     touching anything; the marker only records that, so the role walk
