@@ -7,6 +7,7 @@ import datetime as dt
 import random
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +95,8 @@ def metrics_record(model: str, bench: Benchmark, split: SplitSpec, rule: str, pr
 
 def default_folder(settings: Settings, label: str, split: SplitSpec) -> Path:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")[:60] or "model"
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    # seconds name the folder for people; the suffix keeps two runs in one second apart
+    stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
     return Path(settings.matsci_dir) / f"{slug}-{split.mode}-{stamp}"
 
 
