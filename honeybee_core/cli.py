@@ -52,7 +52,7 @@ def init(
     if demo:
         from honeybee_core.demo import seed_demo  # pulls in the pipeline; only when asked
 
-        seeded = seed_demo(repo)
+        seeded = seed_demo(repo, actor=auth.CLI_ACTOR)
     note = f" Seeded the offline demo: {seeded}." if seeded else ""
     emit({"db": repo.db.path, "demo": seeded, **repo.stats()}, as_json,
          f"Database ready at {repo.db.path}.{note}")
@@ -106,7 +106,8 @@ def generate(
     )
     params.check()
     repo = open_repo(db)
-    outcome = jobs.run_generate(repo, params, on_progress=_progress(as_json))
+    outcome = jobs.run_generate(repo, params, actor=auth.CLI_ACTOR,
+                                on_progress=_progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.new_items} new items, "
          f"{outcome.duplicates} near-duplicates, {outcome.failed} failed calls, "
@@ -136,7 +137,8 @@ def verify(
         limit=limit, concurrency=concurrency or settings.concurrency, batch=batch,
     )
     repo = open_repo(db)
-    outcome = jobs.run_verify(repo, params, on_progress=_progress(as_json))
+    outcome = jobs.run_verify(repo, params, actor=auth.CLI_ACTOR,
+                              on_progress=_progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.scored} items scored, "
          f"{outcome.failed} failed, ${outcome.cost_usd:.4f}.")
@@ -286,7 +288,8 @@ def train(
                                        stage=stage, out_dir=out, force=force,
                                        preset=preset)
     if not detach:
-        run = training_runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run)
+        run = training_runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run,
+                                     actor=CLI_ACTOR)
     emit(run, as_json, f"\nRun {run['id']}: {run['status']} at step {run['step']}; "
          f"folder {run['out_dir']}")
     if run["status"] == "failed":
@@ -339,7 +342,8 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import instruction triples (and verifier scores); a file with any bad record adds nothing."""
-    result = transfer.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier)
+    result = transfer.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier,
+                                  actor=auth.CLI_ACTOR)
     emit(
         result.as_dict(), as_json,
         f"{result.records} records ({result.format}): {result.new_items} new items, "
@@ -387,7 +391,7 @@ def export(
 ) -> None:
     """Export everything, the approved items or a snapshot; never overwrites without --force."""
     result = transfer.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot,
-                              force=force)
+                              force=force, actor=auth.CLI_ACTOR)
     emit(result.as_dict(), as_json, f"Wrote {result.items} items to {result.path}.")
 
 
@@ -446,7 +450,7 @@ def evaluate(
         batch_size=batch_size,
         concurrency=concurrency or settings.concurrency)
     repo = open_repo(db)
-    outcome = run_evaluate(repo, params, on_progress=_progress(as_json))
+    outcome = run_evaluate(repo, params, actor=auth.CLI_ACTOR, on_progress=_progress(as_json))
     if outcome.note and not as_json:
         typer.echo(f"\nnote: {outcome.note}", err=True)
     emit(outcome.as_dict(), as_json,
@@ -491,7 +495,7 @@ def feedback(
         evaluator=grades_from, threshold=threshold, n=n, per_item=per_item, mode=mode,
         temperature=temperature, concurrency=concurrency or settings.concurrency)
     repo = open_repo(db)
-    outcome = run_feedback(repo, params, on_progress=_progress(as_json))
+    outcome = run_feedback(repo, params, actor=auth.CLI_ACTOR, on_progress=_progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.total} prompts, "
          f"{outcome.new_items} new items, {outcome.duplicates} near-duplicates, "
@@ -547,7 +551,7 @@ def loop(
     from honeybee_core.loop import OFFLINE_RULE, run_offline_loop
 
     report = run_offline_loop(open_repo(db), stages=stages, n_items=n_items, eval_n=eval_n,
-                              rule=rule or OFFLINE_RULE,
+                              rule=rule or OFFLINE_RULE, actor=auth.CLI_ACTOR,
                               log=None if as_json else lambda m: typer.echo(m, err=True))
     table = "\n".join(f"{r['model']:<40} {r['n']:>4} {r['accuracy']:>6} {r['completeness']:>6}"
                       f" {r['reasonableness']:>6} {r['mean']:>6}" for r in report["stage_table"])

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.domain import ItemWhere, RuleScope
 from honeybee_core.errors import InputError
@@ -54,10 +54,11 @@ def preview(repo: Repository, spec: SnapshotSpec) -> int:
     return repo.rule_counts(parse_rule(spec.rule), scope(spec))[0]
 
 
+@writes("snapshot")
 def create_snapshot(repo: Repository, spec: SnapshotSpec, actor: Actor,
                     settings: Settings | None = None) -> dict[str, Any]:
     """Freeze the selection into data/runs/snapshots/<id>.parquet and the snapshots tables."""
-    require(actor, "snapshot")
+    require(actor, "snapshot", repo)
     settings = settings or get_settings()
     ids = select(repo, spec)
     if not ids:

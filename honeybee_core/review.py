@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from honeybee_core import memo
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import get_settings
 from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere, RuleScope
 from honeybee_core.errors import InputError, NotFoundError
@@ -196,13 +196,14 @@ def _check_rating(rating: Rating) -> Rating:
     return rating
 
 
+@writes("rate")
 def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) -> bool:
     """Store (or update) actor's rating of item_id, committed at once; True when it is new.
 
     A skip stores no scores (it is not a rating). An edit that leaves the scores unchanged keeps
     the stored blind flag: changing only the comment after seeing the verifier is still blind.
     """
-    require(actor, "rate")
+    actor = require(actor, "rate", repo)  # the stored role, for the annotator row
     _check_rating(rating)
     if repo.item(item_id) is None:
         raise NotFoundError(f"Item {item_id!r} does not exist; reload the queue.")
@@ -258,12 +259,13 @@ def compare_with_verifier(rating: Rating, verifier_scores: pd.DataFrame) -> pd.D
 
 
 # -- decisions ----------------------------------------------------------------------------------
+@writes("decide")
 def decide(
     repo: Repository, actor: Actor, item_ids: str | Sequence[str], decision: str,
     reason: str | None = None,
 ) -> int:
     """Approve or reject items (curators); history is kept, the latest decision is in force."""
-    require(actor, "decide")
+    require(actor, "decide", repo)
     ids = [item_ids] if isinstance(item_ids, str) else list(dict.fromkeys(item_ids))
     if decision not in DECISIONS:
         raise InputError(f"Decision {decision!r} is unknown; use approve or reject.")
@@ -307,6 +309,7 @@ def bulk_preview(
     return BulkPlan(str(parsed), decision, n, candidates, parsed.describe())
 
 
+@writes("bulk_decide")
 def bulk_apply(
     repo: Repository, actor: Actor, rule: str | FilterRule | None = None,
     decision: str = "approve", *, verifier: str | None = None, undecided_only: bool = True,
@@ -317,7 +320,7 @@ def bulk_apply(
     With expected (the preview's count) a selection that changed since the preview is refused
     and nothing is written, so a curator never applies to more items than they were shown.
     """
-    require(actor, "bulk_decide")
+    require(actor, "bulk_decide", repo)
     parsed = _rule(rule)
     scope = _scope(decision, verifier, undecided_only)
     what = "passes" if decision == "approve" else "fails"

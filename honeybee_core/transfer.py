@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from honeybee_core import limits, safefile
-from honeybee_core.auth import Actor, check_name, require
+from honeybee_core.auth import Actor, check_name, require, writes
 from honeybee_core.domain import SCORE_COLUMNS, content_id
 from honeybee_core.errors import InputError
 from honeybee_core.rating_owners import write_ratings
@@ -409,11 +409,13 @@ def _looks_like_verifier(records: list[Any]) -> bool:
     return isinstance(first, dict) and "Accuracy" in first
 
 
+@writes("import_data")
 def import_file(
     repo: Repository, path: str | Path, fmt: str = "auto", stage: int | None = None,
-    verifier: str = "imported",
+    verifier: str = "imported", *, actor: Actor,
 ) -> ImportResult:
     """Validate the whole file, then write its items (and verifier scores) in one transaction."""
+    require(actor, "import_data", repo)
     path = Path(path)
     if stage is not None:
         limits.check_stage(stage, "--stage")
@@ -439,13 +441,14 @@ def import_file(
 
 
 # -- ratings ----------------------------------------------------------------------------------
+@writes("import_data")
 def import_ratings(
     repo: Repository, path: str | Path, annotator: str | None = None, fmt: str = "auto", *,
     actor: Actor, replace: bool = False, create_annotators: bool = False,
 ) -> RatingsResult:
     """Expert ratings from CSV or JSONL, added for people who have none on an item; see
     rating_owners for when a stored rating may change and the history it keeps."""
-    require(actor, "import_data")
+    actor = require(actor, "import_data", repo)  # the role the database holds, not the caller's
     path = Path(path)
     fmt = detect_format(path, fmt)
     if fmt not in ("csv", "jsonl", "alpaca"):
@@ -515,12 +518,14 @@ class ExportResult:
         return asdict(self)
 
 
+@writes("export_data")
 def export_items(
     repo: Repository, out: str | Path, fmt: str = "jsonl", approved: bool = False,
-    snapshot: str | None = None, *, force: bool = False,
+    snapshot: str | None = None, *, force: bool = False, actor: Actor,
 ) -> ExportResult:
     """Write everything, the approved items or a snapshot's items to out, which must not exist
     unless force (see safefile: written beside it, then renamed; a symlink is never followed)."""
+    require(actor, "export_data", repo)
     out = Path(out)
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"Unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}.")

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.providers.base import LLMRequest, LLMResult
@@ -101,11 +102,13 @@ def api_request(instruction: str, text: str, max_tokens: int) -> LLMRequest:
         temperature=0.0, max_tokens=max_tokens)
 
 
+@writes("launch_run")
 def answer_api(spec: ModelSpec, items: Sequence[tuple[str, str]], repo: Any,
                settings: Settings, *, concurrency: int, base_url: str | None = None,
-               max_tokens: int = 256, on_progress: Progress | None = None
+               max_tokens: int = 256, on_progress: Progress | None = None, actor: Actor,
                ) -> tuple[list[str | None], dict[str, Any]]:
     """Answers (None where the provider failed after its retries) and call statistics."""
+    require(actor, "launch_run", repo)
     from honeybee_core.pipeline.calllog import JobCallLog
     from honeybee_core.providers.client import LLMClient
     from honeybee_core.providers.registry import make_provider

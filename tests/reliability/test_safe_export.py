@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from honeybee_core import transfer as hio
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.errors import InputError
 from honeybee_core.store import Repository, open_database
 from tests.conftest import run_cli, triples, write_jsonl
@@ -21,7 +22,8 @@ from tests.conftest import run_cli, triples, write_jsonl
 @pytest.fixture
 def filled(db_path: Path, tmp_path: Path) -> Path:
     database = open_database(db_path)
-    hio.import_file(Repository(database), write_jsonl(tmp_path / "in.jsonl", triples(5)))
+    hio.import_file(Repository(database), write_jsonl(tmp_path / "in.jsonl", triples(5)),
+                    actor=CLI_ACTOR)
     database.close()
     return db_path
 
