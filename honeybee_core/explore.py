@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from honeybee_core import memo
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.domain import DECISIONS, ExploreQuery
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.review import bulk_preview
@@ -110,12 +110,13 @@ def describe_query(query: ExploreQuery) -> str:
     return ", ".join(parts) or "no filters: every item"
 
 
+@writes("bulk_decide")
 def decide_selection(repo: Repository, actor: Actor, query: ExploreQuery, decision: str,
                      expected: int, reason: str | None = None) -> int:
     """Approve or reject every item the query matches (all pages, not only the one shown), as
     one INSERT ... SELECT. expected is the count the person was shown: if the filters match
     another number now, nothing is written. Returns how many items were decided."""
-    require(actor, "bulk_decide")
+    require(actor, "bulk_decide", repo)
     if decision not in DECISIONS:
         raise InputError(f"Decision {decision!r} is unknown; use approve or reject.")
     reason = (reason or "").strip() or f"bulk: filtered table ({describe_query(query)})"

@@ -26,9 +26,20 @@ import pandas as pd
 import pytest
 
 import honeybee_core
-from honeybee_core import auth, curation, demo, loop, people, review, training_runs, transfer
+from honeybee_core import (
+    auth,
+    curation,
+    demo,
+    explore,
+    loop,
+    people,
+    review,
+    training_runs,
+    transfer,
+)
 from honeybee_core.auth import CLI_ACTOR, Actor
 from honeybee_core.config import Settings, get_settings, load_settings
+from honeybee_core.domain import ExploreQuery
 from honeybee_core.errors import PermissionDeniedError
 from honeybee_core.matsci_nlp import answering
 from honeybee_core.matsci_nlp import run as matsci_run
@@ -299,6 +310,8 @@ CALLS: dict[str, Callable[[World, Actor | None], object]] = {
         w.settings, concurrency=1, set_id="walk", actor=a),
     "honeybee_core.rating_owners.write_ratings": lambda w, a: write_ratings(
         w.repo, _rating_frame(w), a, file_name="walk.jsonl", replace=True),
+    "honeybee_core.explore.decide_selection": lambda w, a: explore.decide_selection(
+        w.repo, a, ExploreQuery(), "reject", expected=len(w.item_ids)),
     "honeybee_core.review.bulk_apply": lambda w, a: review.bulk_apply(
         w.repo, a, "mean>=0", "reject", undecided_only=False),
     "honeybee_core.review.decide": lambda w, a: review.decide(
