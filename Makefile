@@ -32,6 +32,7 @@ bench: install
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/agreement.py
 	$(PY) benchmarks/review.py
+	$(PY) benchmarks/bulk_decide.py
 	$(PY) benchmarks/pipeline.py
 	$(PY) benchmarks/train.py
 	$(PY) benchmarks/matsci_nlp.py

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import anthropic  # noqa: E402,F401 - imported before timing, as a running app has it
 import openai  # noqa: E402
 
+from honeybee_core.auth import CLI_ACTOR  # noqa: E402
 from honeybee_core.config import load_settings  # noqa: E402
 from honeybee_core.pipeline import instructor, jobs  # noqa: E402
 from honeybee_core.pipeline.instructor import GenerateParams  # noqa: E402
@@ -79,7 +80,8 @@ def run_ours(base: str, n: int, concurrency: int, transport: str, seed: int) -> 
         repo = Repository(database)
         server_call(base, "/_reset")
         cpu0, t0 = time.process_time(), time.perf_counter()
-        out = jobs.run_generate(repo, generate_params(n, concurrency, seed), settings=settings)
+        out = jobs.run_generate(repo, generate_params(n, concurrency, seed), settings=settings,
+                                actor=CLI_ACTOR)
         seconds = time.perf_counter() - t0
         cpu_ms = (time.process_time() - cpu0) * 1000 / n
         database.close()
@@ -216,11 +218,13 @@ def run_verify_job(base: str, n: int, concurrency: int) -> float:
         settings = load_settings(db=Path(tmp) / "bench.duckdb", runs_dir=Path(tmp) / "runs")
         database = open_database(settings.db)
         repo = Repository(database)
-        jobs.run_generate(repo, GenerateParams(n=n, per_call=1, seed=7), settings=settings)
+        jobs.run_generate(repo, GenerateParams(n=n, per_call=1, seed=7), settings=settings,
+                          actor=CLI_ACTOR)
         todo = len(repo.items_to_verify(f"openai:{MODEL}", "verify_v1"))
         t0 = time.perf_counter()
         jobs.run_verify(repo, jobs.VerifyParams(provider=OpenAIProvider, model=MODEL,
-                                                concurrency=concurrency), settings=settings)
+                                                concurrency=concurrency), settings=settings,
+                        actor=CLI_ACTOR)
         seconds = time.perf_counter() - t0
         database.close()
     return todo / seconds

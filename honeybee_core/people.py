@@ -25,6 +25,7 @@ from honeybee_core.auth import (
     require,
     role_at_least,
     utcnow,
+    writes,
 )
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
 from honeybee_core.store import Cursor, Repository
@@ -69,6 +70,7 @@ def _keep_an_admin(repo: Repository, cur: Cursor, row: dict[str, Any], what: str
                          "someone else an admin first.")
 
 
+@writes("manage_users")
 def add_person(repo: Repository, actor: Actor, name: str, role: str = "reviewer",
                password: str | None = None, email: str | None = None) -> Actor:
     """Add a new person (a password for password sign-in, an email for single sign-on)."""
@@ -88,6 +90,7 @@ def add_person(repo: Repository, actor: Actor, name: str, role: str = "reviewer"
     return Actor(name, role, repo)
 
 
+@writes("manage_users")
 def set_role(repo: Repository, actor: Actor, name: str, role: str) -> bool:
     """Give name the role; False when they had it already (nothing recorded then)."""
     who = require(actor, "manage_users", repo)
@@ -104,6 +107,7 @@ def set_role(repo: Repository, actor: Actor, name: str, role: str) -> bool:
     return True
 
 
+@writes("manage_users")
 def reset_password(repo: Repository, actor: Actor, name: str, password: str) -> None:
     """Set a new password; the person's open sessions end (they sign in with the new one)."""
     who = require(actor, "manage_users", repo)
@@ -116,6 +120,7 @@ def reset_password(repo: Repository, actor: Actor, name: str, password: str) -> 
                               f"{ended} session(s) ended")
 
 
+@writes("manage_users")
 def set_email(repo: Repository, actor: Actor, name: str, email: str | None) -> None:
     """Set (or clear) the email single sign-on matches; a linked provider account is kept."""
     who = require(actor, "manage_users", repo)
@@ -130,6 +135,7 @@ def set_email(repo: Repository, actor: Actor, name: str, email: str | None) -> N
                               f"{row['email'] or '-'} -> {email or '-'}")
 
 
+@writes("manage_users")
 def set_active(repo: Repository, actor: Actor, name: str, active: bool) -> bool:
     """Deactivate (sessions end, ratings stay theirs) or reactivate; False if already so."""
     who = require(actor, "manage_users", repo)
@@ -147,6 +153,7 @@ def set_active(repo: Repository, actor: Actor, name: str, active: bool) -> bool:
     return True
 
 
+@writes("manage_users")
 def add_or_update(repo: Repository, actor: Actor, name: str, role: str,
                   password: str | None = None, email: str | None = None) -> bool:
     """`honeybee users add`: create the person, or set an existing one's role (and password,

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
 from honeybee_core.limits import read_json_object
@@ -63,6 +63,7 @@ def _new_run_folder(folder: Path) -> Path:
     return folder
 
 
+@writes("launch_run")
 def launch_run(
     repo: Repository, snapshot: str, actor: Actor, *, overrides: dict[str, Any] | None = None,
     stage: int | None = None, out_dir: str | Path | None = None, force: bool = False,
@@ -70,9 +71,9 @@ def launch_run(
 ) -> dict[str, Any]:
     """Validate, copy the snapshot into a new run folder, start the detached training process;
     the preset's fields (training/presets.py) lie under the overrides."""
-    require(actor, "launch_run")
+    require(actor, "launch_run", repo)
     settings = settings or get_settings()
-    refresh_active(repo)
+    refresh_active(repo, actor=actor)
     if not force and repo.active_runs():
         raise TrainingError(
             f"Run {repo.active_runs()[0]} is still training; stop it first or launch with "
@@ -127,8 +128,10 @@ def _snapshot_stage(repo: Repository, snapshot_id: str | None) -> int:
     return stages or 1
 
 
-def ingest(repo: Repository, run_id: str) -> dict[str, Any]:
+@writes("launch_run")
+def ingest(repo: Repository, run_id: str, *, actor: Actor) -> dict[str, Any]:
     """Copy the run folder's status and new metric lines into the database; return the run."""
+    require(actor, "launch_run", repo)
     run = _get(repo, run_id)
     folder = Path(run["out_dir"])
     status = runner.read_status(folder)
@@ -167,22 +170,26 @@ def _get(repo: Repository, run_id: str) -> dict[str, Any]:
     return run
 
 
-def refresh_active(repo: Repository) -> None:
+@writes("launch_run")
+def refresh_active(repo: Repository, *, actor: Actor) -> None:
+    require(actor, "launch_run", repo)
     for run_id in repo.active_runs():
-        ingest(repo, run_id)
+        ingest(repo, run_id, actor=actor)
 
 
+@writes("launch_run")
 def stop_run(repo: Repository, run_id: str, actor: Actor) -> bool:
     """Ask the run to save a checkpoint and stop (SIGTERM to its process group)."""
-    require(actor, "launch_run")
+    require(actor, "launch_run", repo)
     return runner.stop(_get(repo, run_id)["out_dir"])
 
 
+@writes("launch_run")
 def resume_run(repo: Repository, run_id: str, actor: Actor,
                extra_steps: int | None = None) -> dict[str, Any]:
     """Continue a stopped or failed run from its last checkpoint, in the same folder."""
-    require(actor, "launch_run")
-    run = ingest(repo, run_id)
+    require(actor, "launch_run", repo)
+    run = ingest(repo, run_id, actor=actor)
     if run["status"] in ("starting", "running"):
         raise TrainingError(f"Run {run_id} is still running; stop it before resuming.")
     folder = Path(run["out_dir"])
@@ -204,12 +211,14 @@ def resume_run(repo: Repository, run_id: str, actor: Actor,
     return _get(repo, run_id)
 
 
+@writes("launch_run")
 def wait_for(repo: Repository, run_id: str, timeout: float = 3600, poll_s: float = 1.0,
-             on_update: Any = None) -> dict[str, Any]:
+             on_update: Any = None, *, actor: Actor) -> dict[str, Any]:
     """Ingest until the run ends (the CLI's foreground mode)."""
+    require(actor, "launch_run", repo)
     deadline = time.monotonic() + timeout
     while True:
-        run = ingest(repo, run_id)
+        run = ingest(repo, run_id, actor=actor)
         if on_update:
             on_update(run)
         if run["status"] not in ("starting", "running"):

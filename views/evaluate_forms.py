@@ -49,7 +49,7 @@ def evaluate_form(store: Repository, actor: Actor) -> None:
             model=model, n=int(n), rubric=rubric, decoding=decoding,
             concurrency=settings.concurrency)
         if attempt(lambda: evaluation_job.check_launch(actor, params, settings)) is not None:
-            jobs.start_in_background(evaluation_job.run_evaluate, store, params, actor=actor.name)
+            jobs.start_in_background(evaluation_job.run_evaluate, store, params, actor=actor)
             st.success("Evaluation started; progress below.")
 
 
@@ -71,5 +71,5 @@ def feedback_form(store: Repository, actor: Actor, table: pd.DataFrame) -> None:
             run=fb_run, provider=fb_provider, model=fb_model, threshold=float(threshold),
             n=int(fb_n) or None, mode=mode, concurrency=settings.concurrency)
         if attempt(lambda: feedback.check_launch(actor, fb_params)) is not None:
-            jobs.start_in_background(feedback.run_feedback, store, fb_params, actor=actor.name)
+            jobs.start_in_background(feedback.run_feedback, store, fb_params, actor=actor)
             st.success("Feedback generation started; verify the new items next.")

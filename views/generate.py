@@ -62,7 +62,7 @@ with gen:
             task_types=tuple(kinds), grounded=grounded, per_call=int(per_call),
             concurrency=int(concurrency), batch=batch)
         if attempt(lambda: jobs.check_launch(actor, params)) is not None:
-            jobs.start_in_background(jobs.run_generate, store, params, actor=actor.name)
+            jobs.start_in_background(jobs.run_generate, store, params, actor=actor)
             st.success("Generation started; progress below.")
 
 with ver:
@@ -83,7 +83,7 @@ with ver:
         v_params = jobs.VerifyParams(provider=v_kind, model=v_model,
                                      concurrency=int(v_conc), batch=v_batch)
         if attempt(lambda: jobs.check_launch(actor, v_params)) is not None:
-            jobs.start_in_background(jobs.run_verify, store, v_params, actor=actor.name)
+            jobs.start_in_background(jobs.run_verify, store, v_params, actor=actor)
             st.success("Verification started; progress below.")
 
 

@@ -82,7 +82,7 @@ else:
 
 @st.fragment(run_every=2)
 def run_board() -> None:
-    runs.refresh_active(store)
+    runs.refresh_active(store, actor=actor)
     table = store.runs()
     st.subheader("Runs")
     if table.empty:

@@ -61,13 +61,16 @@ def curate(
     """Freeze the selected items into a hashed Parquet snapshot for training."""
     from honeybee_core import curation
     from honeybee_core.auth import CLI_ACTOR
+    from honeybee_core.rules import parse_rule
 
     spec = curation.SnapshotSpec(rule or get_settings().filter_rule, require_approval,
                                  tuple(stage or ()), name)
     repo = open_repo(db)
     if preview:
         count = curation.preview(repo, spec)
-        emit({"rule": spec.rule, "items": count}, as_json, f"{count} items pass {spec.rule}.")
+        sentence = parse_rule(spec.rule).describe()
+        emit({"rule": spec.rule, "description": sentence, "items": count}, as_json,
+             f"{count} items pass {spec.rule}: {sentence}.")
         return
     snap = curation.create_snapshot(repo, spec, CLI_ACTOR)
     emit(snap, as_json, f"Snapshot {snap['id']}: {snap['n_items']} items, sha256 "

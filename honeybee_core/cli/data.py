@@ -24,7 +24,7 @@ def init(
     if demo:
         from honeybee_core.demo import seed_demo  # pulls in the pipeline; only when asked
 
-        seeded = seed_demo(repo)
+        seeded = seed_demo(repo, actor=auth.CLI_ACTOR)
     note = f" Seeded the offline demo: {seeded}." if seeded else ""
     emit({"db": repo.db.path, "demo": seeded, **repo.stats()}, as_json,
          f"Database ready at {repo.db.path}.{note}")
@@ -41,7 +41,8 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import instruction triples (and verifier scores); a file with any bad record adds nothing."""
-    result = transfer.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier)
+    result = transfer.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier,
+                                  actor=auth.CLI_ACTOR)
     emit(
         result.as_dict(), as_json,
         f"{result.records} records ({result.format}): {result.new_items} new items, "
@@ -89,7 +90,7 @@ def export(
 ) -> None:
     """Export everything, the approved items or a snapshot; never overwrites without --force."""
     result = transfer.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot,
-                              force=force)
+                              force=force, actor=auth.CLI_ACTOR)
     emit(result.as_dict(), as_json, f"Wrote {result.items} items to {result.path}.")
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from honeybee_core import auth
 from honeybee_core.cli.common import (
     BatchOption,
     ConcurrencyOption,
@@ -56,7 +57,8 @@ def generate(
     )
     params.check()
     repo = open_repo(db)
-    outcome = jobs.run_generate(repo, params, on_progress=progress(as_json))
+    outcome = jobs.run_generate(repo, params, actor=auth.CLI_ACTOR,
+                                on_progress=progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.new_items} new items, "
          f"{outcome.duplicates} near-duplicates, {outcome.failed} failed calls, "
@@ -86,7 +88,8 @@ def verify(
         limit=limit, concurrency=concurrency or settings.concurrency, batch=batch,
     )
     repo = open_repo(db)
-    outcome = jobs.run_verify(repo, params, on_progress=progress(as_json))
+    outcome = jobs.run_verify(repo, params, actor=auth.CLI_ACTOR,
+                              on_progress=progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.scored} items scored, "
          f"{outcome.failed} failed, ${outcome.cost_usd:.4f}.")

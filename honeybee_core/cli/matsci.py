@@ -173,6 +173,7 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Answer with a run or an API model, save predictions.jsonl and metrics.json, score."""
+    from honeybee_core.auth import CLI_ACTOR
     from honeybee_core.cli.common import json_file, open_repo
     from honeybee_core.matsci_nlp.run import RunParams, run_benchmark
 
@@ -185,7 +186,8 @@ def run(
         batch_size=batch_size, max_new_tokens=max_new_tokens, limit=limit, out_dir=out,
         base_url=base_url, concurrency=concurrency, rule=rule, prompt=prompt,
         repair_text=repair_text, n_boot=bootstrap)
-    metrics = run_benchmark(open_repo(db), params, log=lambda m: typer.echo(m, err=True))
+    metrics = run_benchmark(open_repo(db), params, log=lambda m: typer.echo(m, err=True),
+                            actor=CLI_ACTOR)
     _emit(metrics, as_json, f"{metrics['model']}: {metrics['answered']}/"
           f"{metrics['questions']} answered\n{score_lines(metrics['tasks'])}\n"
           f"Predictions and metrics in {metrics['folder']}")

@@ -66,7 +66,8 @@ def train(
                                        stage=stage, out_dir=out, force=force,
                                        preset=preset)
     if not detach:
-        run = training_runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run)
+        run = training_runs.wait_for(repo, run["id"], on_update=None if as_json else _show_run,
+                                     actor=CLI_ACTOR)
     emit(run, as_json, f"\nRun {run['id']}: {run['status']} at step {run['step']}; "
          f"folder {run['out_dir']}")
     if run["status"] == "failed":

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings
 from honeybee_core.errors import HoneybeeError, InputError, ProviderError
 from honeybee_core.pipeline.calllog import JobCallLog
@@ -37,6 +38,9 @@ PROGRESS_EVERY_S = 0.2  # how often on_progress hears of a running job
 cancel_flags: dict[str, threading.Event] = {}
 _active: set[str] = set()  # jobs running in this process (the one writer of the database)
 _open_lock = threading.Lock()
+# job kind -> the action that opens it (an answering job is part of an evaluation)
+JOB_ACTIONS = {"generate": "launch_job", "verify": "launch_job", "feedback": "launch_job",
+               "evaluate": "launch_run", "answer": "launch_run"}
 
 
 class JobCancelled(HoneybeeError):
@@ -68,10 +72,12 @@ def request_cancel(job_id: str) -> None:
     cancel_flags.setdefault(job_id, threading.Event()).set()
 
 
-def open_job(repo: Repository, kind: str, key: str, actor: str | None) -> str:
+@writes("launch_job", "launch_run")
+def open_job(repo: Repository, kind: str, key: str, actor: Actor) -> str:
     """The job to run: the unfinished one with the same settings, or a new one; marked active
     here (under a lock) so a second launch of the same work is refused, not run twice. Spools
     left by killed runs are folded into the call log first, so their answers are found."""
+    actor = require(actor, JOB_ACTIONS[kind], repo)
     with _open_lock:
         fold_spools(repo, running=set(_active))
         job_id = repo.unfinished_job(kind, key)
@@ -80,7 +86,7 @@ def open_job(repo: Repository, kind: str, key: str, actor: str | None) -> str:
                              "it or cancel it.")
         if job_id is None:
             job_id = f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-            repo.create_job(job_id, kind, key, actor)
+            repo.create_job(job_id, kind, key, actor.name)
         _active.add(job_id)
     cancel_flags[job_id] = threading.Event()
     return job_id

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
 from honeybee_core.pipeline import evaluator, heldout, heldout_draw, students
@@ -151,11 +151,13 @@ def check_launch(actor: Actor, params: EvaluateParams,
     return True
 
 
-def eval_set(repo: Repository, target: Target, params: EvaluateParams,
-             actor: str | None = None) -> pd.DataFrame:
+@writes("launch_run")
+def eval_set(repo: Repository, target: Target, params: EvaluateParams, *,
+             actor: Actor) -> pd.DataFrame:
     """The held-out set's items this run did not train on (the set is drawn on first use)."""
+    require(actor, "launch_run", repo)
     trained = heldout_draw.training_items(target.run_dir)
-    row = heldout.ensure(repo, params.n, params.seed, params.min_score, actor,
+    row = heldout.ensure(repo, params.n, params.seed, params.min_score, actor=actor,
                          also_trained=trained, new=params.new_set)
     return heldout_draw.held_out(heldout.items(repo, row["id"]), trained)
 
@@ -178,18 +180,20 @@ def _unanswered(folder: Path, need: dict[str, pd.DataFrame]) -> dict[str, pd.Dat
     return todo
 
 
-def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None = None,
+@writes("launch_run")
+def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: Actor,
                  settings: Settings | None = None,
                  on_progress: Progress | None = None) -> EvaluateOutcome:
     """Answer (student and base, or an API student, or the references) and grade the held-out
     set; only missing grades are added."""
+    require(actor, "launch_run", repo)
     settings = settings or get_settings()
     params.check()
     if params.student:
         return _evaluate_student(repo, params, actor, settings, on_progress)
     target = resolve_run(repo, params.run)
     provider = job_provider(params.provider, params.model, settings)  # fail before drawing
-    items = eval_set(repo, target, params, actor)
+    items = eval_set(repo, target, params, actor=actor)
     if items.empty:
         raise InputError(f"No held-out item is left to evaluate {target.run_id} on; generate "
                          "and verify more items first.")
@@ -235,12 +239,12 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: str | None 
     return _grade(repo, params, outcome, provider, pairs, settings, on_progress)
 
 
-def _evaluate_student(repo: Repository, params: EvaluateParams, actor: str | None,
+def _evaluate_student(repo: Repository, params: EvaluateParams, actor: Actor,
                       settings: Settings, on_progress: Progress | None) -> EvaluateOutcome:
     """An API model's answers (a job of their own) or the references, graded like any row."""
     who = students.parse(params.student)
     provider = job_provider(params.provider, params.model, settings)  # fail before paying
-    set_row = heldout.ensure(repo, params.n, params.seed, params.min_score, actor,
+    set_row = heldout.ensure(repo, params.n, params.seed, params.min_score, actor=actor,
                              new=params.new_set)
     items = heldout.items(repo, set_row["id"])
     need = items[~items["id"].isin(repo.graded_ids(params.evaluator, params.rubric,

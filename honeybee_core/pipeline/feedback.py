@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.domain import content_id
 from honeybee_core.errors import InputError, NotFoundError
@@ -206,11 +206,13 @@ def request_for(ask: Ask, params: FeedbackParams, run_id: str = "") -> LLMReques
                                    run_id)
 
 
-def run_feedback(repo: Repository, params: FeedbackParams, *, actor: str | None = None,
+@writes("launch_job")
+def run_feedback(repo: Repository, params: FeedbackParams, *, actor: Actor,
                  settings: Settings | None = None,
                  on_progress: Progress | None = None) -> JobOutcome:
     """Write per_item new triples per weak dimension (or per weak answer, with-answer mode) of
     the run's weak answers (near-duplicates flagged)."""
+    require(actor, "launch_job", repo)
     settings = settings or get_settings()
     params.check()
     run_id, run_stage = resolve_run_id(repo, params.run)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.errors import InputError
 from honeybee_core.pipeline import heldout_draw
 from honeybee_core.store import Repository, rows
@@ -38,10 +39,12 @@ def trained_items(repo: Repository) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).drop_duplicates("id") if frames else EMPTY
 
 
-def ensure(repo: Repository, n: int, seed: int, min_score: float, actor: str | None = None,
+@writes("launch_run")
+def ensure(repo: Repository, n: int, seed: int, min_score: float, *, actor: Actor,
            also_trained: pd.DataFrame | None = None, new: bool = False) -> dict[str, Any]:
     """The current set; drawn now when there is none yet (or new=True), away from everything
     trained so far and from also_trained (the run about to be evaluated)."""
+    actor = require(actor, "launch_run", repo)
     row = None if new else current(repo)
     if row is not None:
         return row
@@ -57,7 +60,7 @@ def ensure(repo: Repository, n: int, seed: int, min_score: float, actor: str | N
     set_id = f"heldout-{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
     with repo.db.transaction() as cur:
         repo.insert_heldout_set(cur, {"id": set_id, "n": n, "seed": seed, "min_score": min_score,
-                                      "created_by": actor}, ids)
+                                      "created_by": actor.name}, ids)
     return current(repo) or {}
 
 

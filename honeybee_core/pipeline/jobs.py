@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import HoneybeeError, InputError
 from honeybee_core.pipeline import instructor, verifier
@@ -91,10 +91,12 @@ def store_items(repo: Repository, cur: Cursor, index: NearDuplicateIndex, outcom
         outcome.new_items += repo.insert_generated_rows(cur, rows)
 
 
+@writes("launch_job")
 def run_generate(repo: Repository, params: instructor.GenerateParams, *,
-                 actor: str | None = None, settings: Settings | None = None,
+                 actor: Actor, settings: Settings | None = None,
                  on_progress: Progress | None = None) -> JobOutcome:
     """Generate params.n triples (fewer if some calls fail), near-duplicates flagged."""
+    require(actor, "launch_job", repo)
     settings = settings or get_settings()
     params.check()
     grounded = params.grounded is not None
@@ -119,10 +121,12 @@ def run_generate(repo: Repository, params: instructor.GenerateParams, *,
                         settings.batch_poll_s if params.batch else None)
 
 
-def run_verify(repo: Repository, params: VerifyParams, *, actor: str | None = None,
+@writes("launch_job")
+def run_verify(repo: Repository, params: VerifyParams, *, actor: Actor,
                settings: Settings | None = None,
                on_progress: Progress | None = None) -> JobOutcome:
     """Score every item this verifier has not scored yet (near-duplicates are skipped)."""
+    require(actor, "launch_job", repo)
     settings = settings or get_settings()
     params.check()
     name = f"{params.provider.name}:{params.model}"

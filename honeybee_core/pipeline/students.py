@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings
 from honeybee_core.errors import InputError, ProviderError
 from honeybee_core.pipeline.jobs import (
@@ -93,11 +94,13 @@ def answer_request(item: dict[str, Any]) -> LLMRequest:
     )
 
 
+@writes("launch_run")
 def answers(repo: Repository, student: Student, frame: pd.DataFrame, settings: Settings, *,
-            concurrency: int, set_id: str, actor: str | None = None,
+            concurrency: int, set_id: str, actor: Actor,
             on_progress: Progress | None = None) -> tuple[dict[str, str], JobOutcome | None]:
     """id -> answer for every item of frame: the references, or the API model's answers (a job
     of kind "answer"; failed calls leave their items out, a re-run retries them)."""
+    require(actor, "launch_run", repo)
     items = rows(frame)
     if student.provider is None:
         return {item["id"]: item["output"] for item in items}, None

@@ -30,6 +30,11 @@ def names() -> list[str]:
     return list(_REGISTRY)
 
 
+def registered(name: str) -> ProviderClass | None:
+    """The class registered as name (case and spaces ignored), or None."""
+    return _REGISTRY.get(name.strip().lower())
+
+
 def provider_class(name: str) -> ProviderClass:
     """The class registered as name (case and spaces ignored), else one clear ProviderError."""
     cls = _REGISTRY.get(name.strip().lower())

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from honeybee_core import safefile
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.errors import InputError
 from honeybee_core.store import Repository, rows
 
@@ -27,12 +28,14 @@ class ExportResult:
         return asdict(self)
 
 
+@writes("export_data")
 def export_items(
     repo: Repository, out: str | Path, fmt: str = "jsonl", approved: bool = False,
-    snapshot: str | None = None, *, force: bool = False,
+    snapshot: str | None = None, *, force: bool = False, actor: Actor,
 ) -> ExportResult:
     """Write everything, the approved items or a snapshot's items to out, which must not exist
     unless force (see safefile: written beside it, then renamed; a symlink is never followed)."""
+    require(actor, "export_data", repo)
     out = Path(out)
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"Unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}.")

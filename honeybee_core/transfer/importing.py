@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from honeybee_core import limits
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.errors import InputError
 from honeybee_core.store import Repository
 from honeybee_core.transfer.checks import validate_items
@@ -32,11 +33,13 @@ def _looks_like_verifier(records: list[Any]) -> bool:
     return isinstance(first, dict) and "Accuracy" in first
 
 
+@writes("import_data")
 def import_file(
     repo: Repository, path: str | Path, fmt: str = "auto", stage: int | None = None,
-    verifier: str = "imported",
+    verifier: str = "imported", *, actor: Actor,
 ) -> ImportResult:
     """Validate the whole file, then write its items (and verifier scores) in one transaction."""
+    require(actor, "import_data", repo)
     path = Path(path)
     if stage is not None:
         limits.check_stage(stage, "--stage")

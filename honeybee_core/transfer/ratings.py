@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from honeybee_core import limits
-from honeybee_core.auth import Actor, check_name, require
+from honeybee_core.auth import Actor, check_name, require, writes
 from honeybee_core.domain import content_id
 from honeybee_core.errors import InputError
 from honeybee_core.rating_owners import write_ratings
@@ -33,13 +33,14 @@ class RatingsResult:
         return asdict(self)
 
 
+@writes("import_data")
 def import_ratings(
     repo: Repository, path: str | Path, annotator: str | None = None, fmt: str = "auto", *,
     actor: Actor, replace: bool = False, create_annotators: bool = False,
 ) -> RatingsResult:
     """Expert ratings from CSV or JSONL, added for people who have none on an item; see
     rating_owners for when a stored rating may change and the history it keeps."""
-    require(actor, "import_data")
+    actor = require(actor, "import_data", repo)  # the role the database holds, not the caller's
     path = Path(path)
     fmt = detect_format(path, fmt)
     if fmt not in ("csv", "jsonl", "alpaca"):

@@ -24,7 +24,8 @@ def _seed(repo, tmp_path, n=40):
                 **{d.capitalize(): int(v) for d, v in zip(DIMS, row, strict=True)},
                 "topic": "Glass" if i % 2 else "Metals"}
                for i, (t, row) in enumerate(zip(items, verifier, strict=True))]
-    hio.import_file(repo, write_jsonl(tmp_path / "v.jsonl", records), verifier="gpt-4")
+    hio.import_file(repo, write_jsonl(tmp_path / "v.jsonl", records), verifier="gpt-4",
+                    actor=CLI_ACTOR)
     ids = [hio.content_id(t["instruction"], t["input"], t["output"]) for t in items]
     rows = []
     for r, name in enumerate(["ana", "bo"]):

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from honeybee_core import audit, demo
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import get_settings, load_settings
 from honeybee_core.providers.base import InMemoryCallLog, LLMRequest
 from honeybee_core.providers.client import LLMClient
@@ -32,7 +33,7 @@ def demo_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     settings = load_settings(db=folder / "demo.duckdb", runs_dir=folder / "runs")
     database = open_database(settings.db)
-    demo.seed_demo(Repository(database), settings)
+    demo.seed_demo(Repository(database), settings, actor=CLI_ACTOR)
     database.close()
     return settings.db
 

@@ -34,7 +34,7 @@ def demo_source(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     settings = load_settings(db=folder / "demo.duckdb", runs_dir=folder / "runs")
     database = open_database(settings.db)
-    seed_demo(Repository(database), settings)
+    seed_demo(Repository(database), settings, actor=CLI_ACTOR)
     database.close()
     return settings.db
 
@@ -95,7 +95,7 @@ def test_tiny_run_end_to_end_is_ingested(env):
     run = runs.launch_run(repo, snap["id"], CLI_ACTOR, overrides=FAST, settings=settings)
     with pytest.raises(TrainingError, match="still training"):
         runs.launch_run(repo, snap["id"], CLI_ACTOR, overrides=FAST, settings=settings)
-    done = runs.wait_for(repo, run["id"], timeout=240, poll_s=0.5)
+    done = runs.wait_for(repo, run["id"], timeout=240, poll_s=0.5, actor=CLI_ACTOR)
     assert done["status"] == "finished", done["error"]
     assert done["step"] == 12 and done["stage"] == 1
     metrics = repo.run_metrics(run["id"])
@@ -105,7 +105,7 @@ def test_tiny_run_end_to_end_is_ingested(env):
     manifest = json.loads((Path(done["out_dir"]) / "adapter" / "manifest.json").read_text())
     assert manifest["snapshot"]["sha256"] == snap["sha256"]
     assert json.loads(done["final_metrics"]) == manifest["metrics"]
-    assert runs.ingest(repo, run["id"])["step"] == 12  # re-ingest adds nothing
+    assert runs.ingest(repo, run["id"], actor=CLI_ACTOR)["step"] == 12  # re-ingest adds nothing
     assert len(repo.run_metrics(run["id"])) == len(metrics)
     commands = runs.commands(done)
     assert "torchrun --standalone --nproc_per_node 2" in commands["torchrun"]
@@ -130,11 +130,13 @@ def test_killed_run_is_marked_failed_with_log_tail(env):
     run = runs.launch_run(repo, snap["id"], CLI_ACTOR,
                           overrides={**FAST, "max_steps": 2000}, settings=settings)
     deadline = time.monotonic() + 120
-    while runs.ingest(repo, run["id"])["status"] != "running" and time.monotonic() < deadline:
+    while (runs.ingest(repo, run["id"], actor=CLI_ACTOR)["status"] != "running"
+           and time.monotonic() < deadline):
         time.sleep(0.3)
     os.killpg(run["pid"], signal.SIGKILL)
     deadline = time.monotonic() + 30
-    while runs.ingest(repo, run["id"])["status"] != "failed" and time.monotonic() < deadline:
+    while (runs.ingest(repo, run["id"], actor=CLI_ACTOR)["status"] != "failed"
+           and time.monotonic() < deadline):
         time.sleep(0.2)
     failed = repo.run(run["id"])
     assert failed["status"] == "failed"

@@ -49,7 +49,7 @@ def test_every_format_imports_text_exactly(repo, tmp_path, fmt):
         "parquet": lambda: pd.DataFrame(records).to_parquet(tmp_path / "d.parquet") or
         tmp_path / "d.parquet",
     }[fmt]()
-    result = hio.import_file(repo, path)
+    result = hio.import_file(repo, path, actor=CLI_ACTOR)
     assert result.format == fmt
     assert (result.records, result.new_items) == (6, 6)
     stored = _items(repo).set_index("id")
@@ -63,24 +63,24 @@ def test_every_format_imports_text_exactly(repo, tmp_path, fmt):
 def test_format_sniffed_from_content_without_extension(repo, tmp_path):
     path = tmp_path / "data.txt"
     write_jsonl(path, triples(3))
-    assert hio.import_file(repo, path).format == "jsonl"
+    assert hio.import_file(repo, path, actor=CLI_ACTOR).format == "jsonl"
     path2 = tmp_path / "data2.dat"
     _alpaca(path2, triples(2, "other"))
-    assert hio.import_file(repo, path2).format == "alpaca"
+    assert hio.import_file(repo, path2, actor=CLI_ACTOR).format == "alpaca"
 
 
 def test_reimport_adds_nothing(repo, tmp_path):
     path = write_jsonl(tmp_path / "d.jsonl", triples(20))
-    first = hio.import_file(repo, path)
+    first = hio.import_file(repo, path, actor=CLI_ACTOR)
     counts = repo.table_counts()
-    second = hio.import_file(repo, path)
+    second = hio.import_file(repo, path, actor=CLI_ACTOR)
     assert (first.new_items, second.new_items, second.existing_items) == (20, 0, 20)
     assert repo.table_counts() == counts
 
 
 def test_duplicate_records_in_one_file_stored_once(repo, tmp_path):
     path = write_jsonl(tmp_path / "d.jsonl", triples(3) + triples(3))
-    assert hio.import_file(repo, path).new_items == 3
+    assert hio.import_file(repo, path, actor=CLI_ACTOR).new_items == 3
 
 
 def test_verifier_format_writes_scores(repo, tmp_path):
@@ -90,14 +90,14 @@ def test_verifier_format_writes_scores(repo, tmp_path):
         for t in triples(4)
     ]
     path = write_jsonl(tmp_path / "verifier.jsonl", records)
-    result = hio.import_file(repo, path, verifier="gpt-4:paper")
+    result = hio.import_file(repo, path, verifier="gpt-4:paper", actor=CLI_ACTOR)
     assert (result.format, result.new_items, result.new_scores) == ("verifier", 4, 4)
     scores = repo.verifier_scores()
     assert set(scores["verifier"]) == {"gpt-4:paper"}
     assert sorted(scores["completeness"]) == [90.5] * 4
-    assert hio.import_file(repo, path, verifier="gpt-4:paper").new_scores == 0
+    assert hio.import_file(repo, path, verifier="gpt-4:paper", actor=CLI_ACTOR).new_scores == 0
     # the same items scored by a second verifier add scores, not items
-    again = hio.import_file(repo, path, fmt="verifier", verifier="claude")
+    again = hio.import_file(repo, path, fmt="verifier", verifier="claude", actor=CLI_ACTOR)
     assert (again.new_items, again.new_scores) == (0, 4)
     assert repo.stats()["verifier_scored"] == 4
 
@@ -139,7 +139,7 @@ BAD_CASES = {
 
 @pytest.mark.parametrize("case", sorted(BAD_CASES))
 def test_bad_file_rejected_whole_with_one_line(repo, tmp_path, case):
-    hio.import_file(repo, write_jsonl(tmp_path / "good.jsonl", triples(3)))
+    hio.import_file(repo, write_jsonl(tmp_path / "good.jsonl", triples(3)), actor=CLI_ACTOR)
     before = repo.table_counts()
     name, content, expected = BAD_CASES[case]
     path = tmp_path / name
@@ -147,7 +147,7 @@ def test_bad_file_rejected_whole_with_one_line(repo, tmp_path, case):
     path.write_bytes(content)
     fmt = "verifier" if name.startswith("v.") else "auto"
     with pytest.raises(InputError) as err:
-        hio.import_file(repo, path, fmt=fmt)
+        hio.import_file(repo, path, fmt=fmt, actor=CLI_ACTOR)
     message = str(err.value)
     assert expected in message
     assert "\n" not in message and name in message
@@ -158,17 +158,17 @@ def test_bad_record_late_in_file_writes_nothing(repo, tmp_path):
     records = triples(500)
     records[450] = {"instruction": "ok", "output": None}
     with pytest.raises(InputError, match="record 451, field 'output'"):
-        hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", records))
+        hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", records), actor=CLI_ACTOR)
     assert repo.stats()["instructions"] == 0
 
 
 def test_missing_file_is_one_clear_line(repo, tmp_path):
     with pytest.raises(InputError, match="does not exist"):
-        hio.import_file(repo, tmp_path / "nope.jsonl")
+        hio.import_file(repo, tmp_path / "nope.jsonl", actor=CLI_ACTOR)
 
 
 def test_stage_option_applies_to_all(repo, tmp_path):
-    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(4)), stage=2)
+    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(4)), stage=2, actor=CLI_ACTOR)
     assert repo.stats()["by_stage"] == {"2": 4}
 
 
@@ -176,25 +176,25 @@ def test_stage_option_applies_to_all(repo, tmp_path):
 def test_round_trip_is_identity(repo, tmp_path, fmt):
     records = [{**HARD_TEXT, "stage": 2, "topic": "Glass", "task_type": "Editing"},
                *triples(30)]
-    hio.import_file(repo, write_jsonl(tmp_path / "in.jsonl", records))
+    hio.import_file(repo, write_jsonl(tmp_path / "in.jsonl", records), actor=CLI_ACTOR)
     out = tmp_path / ("out" if fmt == "hf" else f"out.{ {'alpaca': 'json'}.get(fmt, fmt)}")
-    assert hio.export_items(repo, out, fmt).items == 31
+    assert hio.export_items(repo, out, fmt, actor=CLI_ACTOR).items == 31
     fresh = Repository(open_database(tmp_path / "fresh.duckdb"))
-    assert hio.import_file(fresh, out).new_items == 31
+    assert hio.import_file(fresh, out, actor=CLI_ACTOR).new_items == 31
     cols = ["id", "instruction", "input", "output"] if fmt == "alpaca" else [
         "id", "stage", "topic", "task_type", "instruction", "input", "output", "source"]
     pd.testing.assert_frame_equal(_items(repo)[cols], _items(fresh)[cols])
     # and importing the export back into the source adds nothing
-    assert hio.import_file(repo, out).new_items == 0
+    assert hio.import_file(repo, out, actor=CLI_ACTOR).new_items == 0
 
 
 def test_export_approved_only(repo, tmp_path):
-    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(5)))
+    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(5)), actor=CLI_ACTOR)
     ids = sorted(repo.select_items()["id"])
     with repo.db.transaction() as cur:
         repo.add_decisions(cur, ids[:3], "approve", "curator", "good")
         repo.add_decisions(cur, ids[2:3], "reject", "curator", "changed my mind")
-    result = hio.export_items(repo, tmp_path / "a.jsonl", "jsonl", approved=True)
+    result = hio.export_items(repo, tmp_path / "a.jsonl", "jsonl", approved=True, actor=CLI_ACTOR)
     exported = [json.loads(line)["id"] for line in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert result.items == 2 and sorted(exported) == ids[:2]
     assert repo.stats()["approved"] == 2 and repo.stats()["rejected"] == 1
@@ -202,7 +202,7 @@ def test_export_approved_only(repo, tmp_path):
 
 def test_export_unknown_snapshot_is_clear(repo, tmp_path):
     with pytest.raises(InputError, match="Snapshot 'nope' does not exist"):
-        hio.export_items(repo, tmp_path / "x.jsonl", "jsonl", snapshot="nope")
+        hio.export_items(repo, tmp_path / "x.jsonl", "jsonl", snapshot="nope", actor=CLI_ACTOR)
 
 
 # -- ratings ----------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ def _rating_rows(repo: Repository, annotator: str, score: int) -> list[dict]:
 
 
 def test_ratings_import_then_replace_only_when_asked(repo, tmp_path):
-    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(4)))
+    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(4)), actor=CLI_ACTOR)
     first = hio.import_ratings(repo, _csv(tmp_path / "r.csv", _rating_rows(repo, "ana", 80)),
                                actor=CLI_ACTOR, create_annotators=True)
     assert (first.inserted, first.updated, first.new_annotators) == (4, 0, ("ana",))
@@ -235,7 +235,7 @@ def test_ratings_import_then_replace_only_when_asked(repo, tmp_path):
 
 def test_ratings_by_triple_jsonl_with_default_annotator(repo, tmp_path):
     items = triples(3)
-    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", items))
+    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", items), actor=CLI_ACTOR)
     rows = [{**t, "Accuracy": 90, "Relevance": 80, "Completeness": 70, "Reasonableness": 60,
              "blind": False} for t in items]
     result = hio.import_ratings(repo, write_jsonl(tmp_path / "r.jsonl", rows), annotator="bo",
@@ -252,7 +252,7 @@ def test_ratings_by_triple_jsonl_with_default_annotator(repo, tmp_path):
     (lambda r: r.update(blind="maybe"), "record 2, field 'blind'"),
 ])
 def test_bad_ratings_change_nothing(repo, tmp_path, mutate, expected):
-    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(3)))
+    hio.import_file(repo, write_jsonl(tmp_path / "d.jsonl", triples(3)), actor=CLI_ACTOR)
     rows = _rating_rows(repo, "ana", 80)
     mutate(rows[1])
     before = repo.table_counts()

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from honeybee_core import transfer as hio
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import get_settings
 from honeybee_core.store import Repository, open_database
 from tests.conftest import ROOT, sign_in_as, triples, write_jsonl
@@ -24,7 +25,8 @@ def app_db(tmp_path, monkeypatch):
 
 def _fill(path, tmp_path) -> None:
     database = open_database(path)
-    hio.import_file(Repository(database), write_jsonl(tmp_path / "d.jsonl", triples(12)))
+    hio.import_file(Repository(database), write_jsonl(tmp_path / "d.jsonl", triples(12)),
+                    actor=CLI_ACTOR)
     database.close()
 
 

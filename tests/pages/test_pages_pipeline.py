@@ -27,12 +27,12 @@ def seeded(tmp_path_factory):
     settings = load_settings(db=folder / "seed.duckdb", runs_dir=folder / "runs")
     database = open_database(settings.db)
     repo = Repository(database)
-    seed_demo(repo, settings)
+    seed_demo(repo, settings, actor=CLI_ACTOR)
     snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR, settings)
     run = runs.launch_run(repo, snap["id"], CLI_ACTOR, settings=settings, overrides={
         "max_steps": 4, "eval_steps": 2, "save_steps": 2, "logging_steps": 1,
         "early_stopping_patience": 0, "max_length": 256})
-    runs.wait_for(repo, run["id"], timeout=240, poll_s=0.5)
+    runs.wait_for(repo, run["id"], timeout=240, poll_s=0.5, actor=CLI_ACTOR)
     database.close()
     return folder
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from honeybee_core import charts, stage_table
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import load_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
 from honeybee_core.pipeline import heldout_draw, jobs
@@ -39,8 +40,8 @@ def seeded_file(tmp_path_factory):
     settings = load_settings(db=folder / "s.duckdb", runs_dir=folder / "runs")
     database = open_database(settings.db)
     repo = Repository(database)
-    jobs.run_generate(repo, GenerateParams(n=80, seed=3), settings=settings)
-    jobs.run_verify(repo, jobs.VerifyParams(), settings=settings)
+    jobs.run_generate(repo, GenerateParams(n=80, seed=3), settings=settings, actor=CLI_ACTOR)
+    jobs.run_verify(repo, jobs.VerifyParams(), settings=settings, actor=CLI_ACTOR)
     database.close()
     return settings.db
 
@@ -68,7 +69,7 @@ def write_answers(repo: Repository, params: EvaluateParams, good: int) -> pd.Dat
     """The student copies the reference on the first `good` items and answers the rest badly;
     the base model answers nothing useful. Returns the evaluation set."""
     target = resolve_run(repo, params.run)
-    items = eval_set(repo, target, params)
+    items = eval_set(repo, target, params, actor=CLI_ACTOR)
     folder = answers_folder(target, params)
     folder.mkdir(parents=True)
     for who in student.TARGETS:
@@ -107,7 +108,7 @@ def test_evaluator_stores_one_grade_per_answer_and_rerun_adds_none(env):
     params = EvaluateParams(run=str(folder / "adapter"), n=8, rubric="evaluate_v1")
     items = write_answers(repo, params, good=3)
     assert not set(items["id"]) & set(pd.read_parquet(folder / "snapshot.parquet")["id"])
-    outcome = run_evaluate(repo, params, settings=settings)
+    outcome = run_evaluate(repo, params, settings=settings, actor=CLI_ACTOR)
     assert (outcome.status, outcome.scored, outcome.answered) == ("finished", 16, 0)
     grades = repo.grade_rows("offline:heuristic-v1", "evaluate_v1")
     assert sorted(grades["run_id"].unique()) == sorted([BASE_RUN, str(folder)])
@@ -116,7 +117,7 @@ def test_evaluator_stores_one_grade_per_answer_and_rerun_adds_none(env):
     perfect = grades[(grades["run_id"] == str(folder)) & (grades["answer"] == grades["reference"])]
     assert len(perfect) == 3 and (perfect[["accuracy", "completeness"]] == 100).all().all()
     assert repo.job(outcome.job_id)["status"] == "finished"
-    again = run_evaluate(repo, params, settings=settings)
+    again = run_evaluate(repo, params, settings=settings, actor=CLI_ACTOR)
     assert (again.scored, again.total, again.paid_calls) == (0, 0, 0)
     assert len(repo.grade_rows("offline:heuristic-v1", "evaluate_v1")) == 16
 
@@ -131,7 +132,7 @@ def test_evaluator_grades_by_schema_through_the_openai_sdk(env, monkeypatch):
         params = EvaluateParams(run=str(folder), provider="openai", model="gpt-4o-mini", n=5,
                                 include_base=False)
         write_answers(repo, params, good=1)
-        outcome = run_evaluate(repo, params, settings=settings)
+        outcome = run_evaluate(repo, params, settings=settings, actor=CLI_ACTOR)
         assert (outcome.scored, outcome.paid_calls) == (5, 5)
         grades = repo.grade_rows("openai:gpt-4o-mini", "evaluate_v2")
         assert len(grades) == 5 and set(grades["run_id"]) == {str(folder)}
@@ -148,11 +149,12 @@ def test_feedback_items_carry_parent_and_next_stage_then_get_verified(env):
     folder = fake_run(repo, tmp / "run-c")
     params = EvaluateParams(run=str(folder), n=6, include_base=False, rubric="evaluate_v1")
     write_answers(repo, params, good=2)
-    run_evaluate(repo, params, settings=settings)
+    run_evaluate(repo, params, settings=settings, actor=CLI_ACTOR)
     weak = repo.weak_answers(str(folder), None, 100.0)
     assert len(weak) == 4  # the two copied references are perfect under v1; the rest are weak
     dims = {(r.id, d) for r in weak.itertuples() for d in GRADE_COLUMNS if getattr(r, d) < 100}
-    outcome = run_feedback(repo, FeedbackParams(run=str(folder), per_item=3), settings=settings)
+    outcome = run_feedback(repo, FeedbackParams(run=str(folder), per_item=3), settings=settings,
+                           actor=CLI_ACTOR)
     assert outcome.status == "finished" and outcome.new_items > 0
     assert outcome.total == len(dims)  # one prompt per weak dimension of each weak item
     new = repo.select_items().query("source == 'feedback'")
@@ -167,9 +169,10 @@ def test_feedback_items_carry_parent_and_next_stage_then_get_verified(env):
         if parents[row.parent_id]:
             assert row.input == parents[row.parent_id]
     assert repo.job(outcome.job_id)["kind"] == "feedback"
-    again = run_feedback(repo, FeedbackParams(run=str(folder), per_item=3), settings=settings)
+    again = run_feedback(repo, FeedbackParams(run=str(folder), per_item=3), settings=settings,
+                         actor=CLI_ACTOR)
     assert (again.new_items, again.paid_calls) == (0, 0)
-    jobs.run_verify(repo, jobs.VerifyParams(), settings=settings)
+    jobs.run_verify(repo, jobs.VerifyParams(), settings=settings, actor=CLI_ACTOR)
     scored = set(repo.verifier_scores()["instruction_id"])
     kept = {r[0] for r in repo.db.cursor().execute(
         "SELECT id FROM instructions WHERE source = 'feedback' AND duplicate_of IS NULL"
@@ -182,9 +185,9 @@ def test_feedback_with_the_students_answer_stays_an_option(env):
     folder = fake_run(repo, tmp / "run-d")
     params = EvaluateParams(run=str(folder), n=4, include_base=False, rubric="evaluate_v1")
     write_answers(repo, params, good=0)
-    run_evaluate(repo, params, settings=settings)
+    run_evaluate(repo, params, settings=settings, actor=CLI_ACTOR)
     outcome = run_feedback(repo, FeedbackParams(run=str(folder), per_item=2, mode="with-answer"),
-                           settings=settings)
+                           settings=settings, actor=CLI_ACTOR)
     assert outcome.total == 4  # one prompt per weak item
     new = repo.select_items().query("source == 'feedback'")
     assert len(new) and set(new["prompt_version"]) == {"feedback_v1"}
@@ -192,20 +195,24 @@ def test_feedback_with_the_students_answer_stays_an_option(env):
         "SELECT request FROM llm_calls WHERE purpose = 'feedback' LIMIT 1").fetchall()[0][0])
     assert "### Student answer" in request["prompt"] and request["temperature"] == 0.0
     with pytest.raises(InputError, match="--mode"):
-        run_feedback(repo, FeedbackParams(run=str(folder), mode="sometimes"), settings=settings)
+        run_feedback(repo, FeedbackParams(run=str(folder), mode="sometimes"), settings=settings,
+                     actor=CLI_ACTOR)
 
 
 def test_feedback_and_evaluate_refuse_bad_requests_in_one_sentence(env):
     repo, settings, tmp = env
     with pytest.raises(NotFoundError, match="no evaluations yet"):
-        run_feedback(repo, FeedbackParams(run="run-missing"), settings=settings)
+        run_feedback(repo, FeedbackParams(run="run-missing"), settings=settings, actor=CLI_ACTOR)
     with pytest.raises(InputError, match="threshold"):
-        run_feedback(repo, FeedbackParams(run="base", threshold=0), settings=settings)
+        run_feedback(repo, FeedbackParams(run="base", threshold=0), settings=settings,
+                     actor=CLI_ACTOR)
     with pytest.raises(NotFoundError, match="neither a training run id"):
-        run_evaluate(repo, EvaluateParams(run=str(tmp / "nowhere")), settings=settings)
+        run_evaluate(repo, EvaluateParams(run=str(tmp / "nowhere")), settings=settings,
+                     actor=CLI_ACTOR)
     (tmp / "half" / "adapter").mkdir(parents=True)
     with pytest.raises(TrainingError, match="no adapter yet"):
-        run_evaluate(repo, EvaluateParams(run=str(tmp / "half")), settings=settings)
+        run_evaluate(repo, EvaluateParams(run=str(tmp / "half")), settings=settings,
+                     actor=CLI_ACTOR)
 
 
 def test_student_failure_marks_the_job_failed(env):
@@ -213,7 +220,7 @@ def test_student_failure_marks_the_job_failed(env):
     folder = fake_run(repo, tmp / "run-broken")  # a stand-in adapter cannot be loaded
     params = EvaluateParams(run=str(folder), n=2, include_base=False, max_new_tokens=4)
     with pytest.raises(TrainingError, match="Student inference failed"):
-        run_evaluate(repo, params, settings=settings)
+        run_evaluate(repo, params, settings=settings, actor=CLI_ACTOR)
     job = repo.jobs(kind="evaluate").iloc[0]
     assert job["status"] == "failed" and "Student inference failed" in job["error"]
     assert student.read_status(answers_folder(resolve_run(repo, str(folder)), params))[

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import get_settings, load_settings
 from honeybee_core.loop import run_offline_loop
 from honeybee_core.pipeline.evaluation_job import BASE_RUN, EvaluateParams, run_evaluate
@@ -29,7 +30,7 @@ def loop(tmp_path_factory):
     database = open_database(settings.db)
     report = run_offline_loop(Repository(database), settings, stages=2, n_items=100,
                               eval_n=EVAL["n"], train=TRAIN,
-                              max_new_tokens=EVAL["max_new_tokens"])
+                              max_new_tokens=EVAL["max_new_tokens"], actor=CLI_ACTOR)
     database.close()
     return folder, report
 
@@ -82,7 +83,8 @@ def test_evaluating_again_adds_nothing(loop, copy):
     settings = load_settings(db=copy, runs_dir=loop[0] / "runs")
     run_id = loop[1]["stages"][1]["run_id"]
     before = repo.table_counts()["evaluations"]
-    outcome = run_evaluate(repo, EvaluateParams(run=run_id, **EVAL), settings=settings)
+    outcome = run_evaluate(repo, EvaluateParams(run=run_id, **EVAL), settings=settings,
+                           actor=CLI_ACTOR)
     assert (outcome.scored, outcome.answered, outcome.paid_calls) == (0, 0, 0)
     assert repo.table_counts()["evaluations"] == before
     repo.db.close()

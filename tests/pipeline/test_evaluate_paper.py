@@ -108,7 +108,8 @@ def test_feedback_fans_out_one_prompt_per_weak_dimension_and_keeps_the_passage(r
                        "Grain boundaries block dislocations (Hall-Petch).")
     _grade(repo, grounded, 40, 60, 80)  # three weak dimensions
     _grade(repo, open_ended, 100, 100, 70)  # one
-    outcome = run_feedback(repo, FeedbackParams(run="base", per_item=4), settings=settings)
+    outcome = run_feedback(repo, FeedbackParams(run="base", per_item=4), settings=settings,
+                           actor=CLI_ACTOR)
     assert (outcome.status, outcome.total) == ("finished", 4)  # 3 + 1 prompts
     logged = repo.db.cursor().execute(
         "SELECT request, parsed FROM llm_calls WHERE purpose = 'feedback'").fetchall()
@@ -136,7 +137,8 @@ def test_feedback_fans_out_one_prompt_per_weak_dimension_and_keeps_the_passage(r
     assert set(new["stage"]) == {2} and set(new["prompt_version"]) == {"feedback_v2"}
     assert set(new.loc[new["parent_id"] == open_ended, "target_dimension"]) == {
         "reasonableness"}
-    again = run_feedback(repo, FeedbackParams(run="base", per_item=4), settings=settings)
+    again = run_feedback(repo, FeedbackParams(run="base", per_item=4), settings=settings,
+                         actor=CLI_ACTOR)
     assert (again.paid_calls, again.new_items) == (0, 0)  # seeded prompts: the cache answers
 
 
@@ -186,8 +188,8 @@ def seeded_file(tmp_path_factory):
     settings = load_settings(db=folder / "s.duckdb", runs_dir=folder / "runs")
     database = open_database(settings.db)
     repo = Repository(database)
-    jobs.run_generate(repo, GenerateParams(n=60, seed=4), settings=settings)
-    jobs.run_verify(repo, jobs.VerifyParams(), settings=settings)
+    jobs.run_generate(repo, GenerateParams(n=60, seed=4), settings=settings, actor=CLI_ACTOR)
+    jobs.run_verify(repo, jobs.VerifyParams(), settings=settings, actor=CLI_ACTOR)
     database.close()
     return settings.db
 
@@ -265,7 +267,7 @@ def test_rubrics_and_evaluators_never_share_a_column(db_copy, tmp_path):
     try:
         for rubric in ("evaluate_v1", "evaluate_v2"):
             run_evaluate(repo, EvaluateParams(student="reference", n=5, rubric=rubric),
-                         settings=settings)
+                         settings=settings, actor=CLI_ACTOR)
         v1 = stage_table.report(repo, rubric_version="evaluate_v1")
         v2 = stage_table.report(repo, rubric_version="evaluate_v2")
         assert v1["rows"][0]["mean"]["n"] == v2["rows"][0]["mean"]["n"] == 5  # not 10
@@ -273,10 +275,11 @@ def test_rubrics_and_evaluators_never_share_a_column(db_copy, tmp_path):
         assert (v1["rubric_version"], v2["rubric_version"]) == ("evaluate_v1", "evaluate_v2")
         assert "evaluate_v1" in v1["caption"] and "evaluate_v2" not in v1["caption"]
         assert heldout.current(repo)["items"] == 5
-        fed = run_feedback(repo, FeedbackParams(run="instructor", per_item=1), settings=settings)
+        fed = run_feedback(repo, FeedbackParams(run="instructor", per_item=1), settings=settings,
+                           actor=CLI_ACTOR)
         assert fed.status == "finished"  # any graded row can drive feedback
         fresh = run_evaluate(repo, EvaluateParams(student="reference", n=3, new_set=True),
-                             settings=settings)
+                             settings=settings, actor=CLI_ACTOR)
         assert fresh.eval_items == 3 and fresh.heldout_set != v2["heldout_set"]
         assert stage_table.report(repo)["rows"][0]["mean"]["n"] == 3  # the newest set by default
     finally:

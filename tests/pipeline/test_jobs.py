@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import load_settings
 from honeybee_core.demo import seed_demo
 from honeybee_core.pipeline import jobs
@@ -47,37 +48,37 @@ def _count(repo, sql_table: str) -> int:
 
 def test_offline_generate_then_rerun_makes_no_new_calls(repo, settings):
     params = GenerateParams(n=40, per_call=5, seed=1)
-    first = jobs.run_generate(repo, params, settings=settings)
+    first = jobs.run_generate(repo, params, settings=settings, actor=CLI_ACTOR)
     assert first.status == "finished" and first.total == 8 and first.paid_calls == 8
     items = repo.select_items()
     assert len(items) == first.new_items > 0
     assert set(items["source"]) == {"generated"} and set(items["prompt_version"]) == {
         "instruct_v1"}
     calls = _count(repo, "llm_calls")
-    again = jobs.run_generate(repo, params, settings=settings)
+    again = jobs.run_generate(repo, params, settings=settings, actor=CLI_ACTOR)
     assert (again.paid_calls, again.cached_calls, again.new_items) == (0, 8, 0)
     assert _count(repo, "llm_calls") == calls  # a cache hit writes nothing
     assert repo.job(first.job_id)["status"] == "finished"
 
 
 def test_verify_scores_only_what_is_unscored(repo, settings):
-    jobs.run_generate(repo, GenerateParams(n=30, per_call=5), settings=settings)
+    jobs.run_generate(repo, GenerateParams(n=30, per_call=5), settings=settings, actor=CLI_ACTOR)
     waiting = len(repo.items_to_verify("offline:heuristic-v1", "verify_v1"))
-    done = jobs.run_verify(repo, jobs.VerifyParams(), settings=settings)
+    done = jobs.run_verify(repo, jobs.VerifyParams(), settings=settings, actor=CLI_ACTOR)
     assert done.scored == waiting > 0
     scores = repo.verifier_scores()
     assert scores[["accuracy", "relevance", "completeness", "reasonableness"]].stack().between(
         0, 100).all()
     assert set(scores["rubric_version"]) == {"verify_v1"}
-    assert jobs.run_verify(repo, jobs.VerifyParams(), settings=settings).total == 0
+    assert jobs.run_verify(repo, jobs.VerifyParams(), settings=settings, actor=CLI_ACTOR).total == 0
 
 
 def test_demo_seeds_an_empty_database_once(repo, settings):
-    seeded = seed_demo(repo, settings)
+    seeded = seed_demo(repo, settings, actor=CLI_ACTOR)
     stats = repo.stats()
     assert stats["instructions"] >= 200 and stats["verifier_scored"] >= 200
     assert seeded["demo_ratings"] > 0
-    assert seed_demo(repo, settings) is None
+    assert seed_demo(repo, settings, actor=CLI_ACTOR) is None
 
 
 def test_openai_job_with_faults_stores_everything_and_costs_add_up(repo, settings, server):
@@ -86,7 +87,7 @@ def test_openai_job_with_faults_stores_everything_and_costs_add_up(repo, setting
     server.add_fault("invalid", times=2)
     params = GenerateParams(n=12, per_call=2, provider=OpenAIProvider, model="gpt-4o-mini",
                             concurrency=4)
-    outcome = jobs.run_generate(repo, params, settings=settings)
+    outcome = jobs.run_generate(repo, params, settings=settings, actor=CLI_ACTOR)
     assert outcome.status == "finished" and outcome.failed == 0
     calls = repo.db.cursor().execute(
         "SELECT ok, error, raw_response, cost_usd FROM llm_calls").df()
@@ -108,7 +109,7 @@ def test_openai_job_with_faults_stores_everything_and_costs_add_up(repo, setting
 def test_a_call_that_keeps_failing_is_bounded_and_the_job_is_partial(repo, settings, server):
     server.add_fault("status", status=503, times=100, match="request 1;")
     params = GenerateParams(n=6, per_call=2, provider=OpenAIProvider, model="gpt-4o-mini")
-    outcome = jobs.run_generate(repo, params, settings=settings)
+    outcome = jobs.run_generate(repo, params, settings=settings, actor=CLI_ACTOR)
     assert outcome.status == "partial" and outcome.failed == 1
     attempts = repo.db.cursor().execute(
         "SELECT count(*) FROM llm_calls WHERE NOT ok").fetchall()[0][0]
@@ -203,7 +204,7 @@ def test_batch_mode_resubmits_only_failed_rows(repo, tmp_path, monkeypatch, prov
         srv.add_fault("row_expired", match="request 3;")
         params = GenerateParams(n=8, per_call=2, provider=provider_class(provider), model=model,
                                 batch=True)
-        outcome = jobs.run_generate(repo, params, settings=settings)
+        outcome = jobs.run_generate(repo, params, settings=settings, actor=CLI_ACTOR)
         assert outcome.status == "finished" and outcome.failed == 0
         rounds = json.loads(repo.job(outcome.job_id)["batch_ids"])
         assert [r["n"] for r in rounds] == [4, 2]  # the second round holds only the failures
@@ -211,7 +212,7 @@ def test_batch_mode_resubmits_only_failed_rows(repo, tmp_path, monkeypatch, prov
         calls = repo.db.cursor().execute("SELECT ok, batch FROM llm_calls").df()
         assert calls["batch"].all() and calls["ok"].sum() == 4
         assert repo.stats()["instructions"] == outcome.new_items > 0
-        again = jobs.run_generate(repo, params, settings=settings)
+        again = jobs.run_generate(repo, params, settings=settings, actor=CLI_ACTOR)
         assert again.cached_calls == 4 and again.paid_calls == 0
     finally:
         srv.stop()
@@ -228,7 +229,7 @@ def test_batch_job_stopped_mid_poll_resumes_without_resubmitting(repo, tmp_path,
                             batch=True)
     try:
         worker = threading.Thread(target=jobs.run_generate, args=(repo, params),
-                                  kwargs={"settings": settings})
+                                  kwargs={"settings": settings, "actor": CLI_ACTOR})
         worker.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -242,7 +243,7 @@ def test_batch_job_stopped_mid_poll_resumes_without_resubmitting(repo, tmp_path,
         assert repo.job(job_id)["status"] == "cancelled"
         submitted = srv.counts["/v1/batches"]
         srv.batch_polls = 0  # the provider finishes the batch
-        outcome = jobs.run_generate(repo, params, settings=settings)
+        outcome = jobs.run_generate(repo, params, settings=settings, actor=CLI_ACTOR)
         assert outcome.job_id == job_id and outcome.status == "finished"
         assert srv.counts["/v1/batches"] == submitted  # polled the open batch, paid nothing more
         assert len(json.loads(repo.job(job_id)["batch_ids"])) == 1
@@ -321,10 +322,11 @@ def test_a_job_costs_every_paid_attempt_across_resumes(repo, settings, server):
     params = GenerateParams(n=6, per_call=2, provider=OpenAIProvider, model="gpt-4o-mini",
                             concurrency=1)
     three = load_settings(db=settings.db, runs_dir=settings.runs_dir, max_attempts=3)
-    first = jobs.run_generate(repo, params, settings=three)
+    first = jobs.run_generate(repo, params, settings=three, actor=CLI_ACTOR)
     assert first.status == "failed" and first.paid_calls == 0 and first.cost_usd > 0
     assert repo.job(first.job_id)["cost_usd"] == pytest.approx(first.cost_usd, abs=1e-6)
-    second = jobs.run_generate(repo, params, settings=three)  # resumes the same job
+    # resumes the same job
+    second = jobs.run_generate(repo, params, settings=three, actor=CLI_ACTOR)
     assert second.job_id == first.job_id and second.status == "finished"
     total = repo.llm_call_totals(first.job_id)
     assert total["calls"] == 12 and second.cost_usd == pytest.approx(total["cost_usd"])

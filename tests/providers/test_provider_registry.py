@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from honeybee_core.auth import Actor
 from honeybee_core.errors import InputError, ProviderError
 from honeybee_core.pipeline import jobs
 from honeybee_core.pipeline.instructor import GenerateParams
@@ -23,6 +22,7 @@ from honeybee_core.providers.registry import (
     suggested_model,
 )
 from tests.conftest import ROOT
+from tests.review_seed import add_user
 
 
 def test_names_resolve_to_classes_with_their_capabilities():
@@ -57,8 +57,8 @@ def test_check_says_what_is_missing_without_building(monkeypatch):
     OfflineProvider.check(None)
 
 
-def test_launch_check_refuses_batch_offline_and_a_missing_key(monkeypatch):
-    admin = Actor("ada", "admin")
+def test_launch_check_refuses_batch_offline_and_a_missing_key(monkeypatch, repo):
+    admin = add_user(repo, "ada", "admin")  # looked up: require() reads the stored role
     with pytest.raises(InputError, match="--batch needs --provider openai or anthropic"):
         jobs.check_launch(admin, GenerateParams(n=5, batch=True))
     with pytest.raises(InputError, match="--batch needs --provider openai or anthropic"):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from honeybee_core.domain import ItemWhere, RuleScope
+from honeybee_core.rules import parse_rule
 from tests.review_seed import items_frame, scores_frame
 
 
@@ -94,10 +95,11 @@ def test_decisions_keep_history_and_the_latest_is_in_force(repo):
     history = repo.item_decisions(ids[1])
     assert history["decision"].tolist() == ["reject", "approve"]
     assert history["reason"].iloc[0] == "wrong units" and history["rule"].iloc[1] == "mean>=0"
+    every_score = parse_rule("min>=0")  # passes wherever all four scores are there
     with repo.db.transaction() as cur:
-        undecided, matrix = repo.item_scores(cur, None, undecided_only=True)
-        every, all_scores = repo.item_scores(cur, "offline:v1", undecided_only=False)
-    assert undecided == [ids[3]] and matrix.shape == (1, 4)
-    assert every == sorted(ids) and all_scores.shape == (4, 4)
-    assert np.isfinite(all_scores).all()
+        assert repo.rule_counts(every_score, RuleScope(undecided_only=True), cur) == (1, 1)
+    assert repo.rule_ids(every_score, RuleScope(undecided_only=True)) == [ids[3]]
+    by_one = RuleScope(ItemWhere(verifier="offline:v1"))
+    assert repo.rule_ids(every_score, by_one) == sorted(ids)
+    assert repo.rule_counts(every_score, by_one) == (4, 4)
     assert repo.stats()["approved"] == 2 and repo.stats()["rejected"] == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from honeybee_core.domain import ItemWhere, RuleScope
+from honeybee_core.rules import parse_rule
 from tests.review_seed import items_frame, scores_frame
 
 
@@ -36,10 +38,13 @@ def grade(run_id: str, item_id: str, value: float, evaluator: str = "eval:a") ->
 
 
 def test_snapshot_round_trip(filled):
-    candidates = filled.curation_candidates([1, 2])
-    assert len(candidates) == 6 and set(candidates["stage"]) == {1, 2}
-    assert candidates["decision"].isna().all() and candidates["accuracy"].notna().all()
-    assert len(filled.curation_candidates(None)) == 9
+    every_score = parse_rule("min>=0")  # passes wherever all four scores are there
+    curated = RuleScope(ItemWhere(stages=(1, 2)), rejected_out=True, kept_only=True)
+    picked = filled.rule_ids(every_score, curated)
+    assert len(picked) == 6 and set(filled.items_by_ids(picked)["stage"]) == {1, 2}
+    assert filled.rule_ids(every_score, RuleScope(ItemWhere(stages=(1, 2)),
+                                                  undecided_only=True)) == picked
+    assert len(filled.rule_ids(every_score, RuleScope(kept_only=True))) == 9
     with filled.db.transaction() as cur:
         filled.insert_snapshot(cur, snapshot_row(), ["item00000", "item00001"])
     assert filled.snapshot_exists("snap1") and not filled.snapshot_exists("snap2")
