@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from honeybee_core import memo
+from honeybee_core import guidelines, memo
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import get_settings
 from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere
@@ -200,6 +200,8 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
 
     A skip stores no scores (it is not a rating). An edit that leaves the scores unchanged keeps
     the stored blind flag: changing only the comment after seeing the verifier is still blind.
+    The guideline version in force is stored with the rating (an edit that keeps the scores
+    keeps the version they were given under).
     """
     require(actor, "rate")
     _check_rating(rating)
@@ -210,15 +212,20 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
     comment = (rating.comment or "").strip() or None
     with repo.db.transaction() as cur:
         before = repo.rating_of(item_id, actor.name)
-        blind = bool(rating.blind)
+        blind, version = bool(rating.blind), guidelines.in_force(repo, cur)
         if before is not None and _same_scores(before, scores):
             blind = bool(before["blind"])
+            version = _int_or_none(before.get("guideline_version"))
         repo.ensure_annotators(cur, [actor.name], actor.role)
         repo.save_rating(cur, item_id, actor.name, {
             **dict(zip(DIMENSIONS, scores, strict=True)), "verdict": rating.verdict,
-            "comment": comment, "blind": blind,
+            "comment": comment, "blind": blind, "guideline_version": version,
         })
     return before is None
+
+
+def _int_or_none(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _same_scores(row: dict, scores: Sequence[float | None]) -> bool:
