@@ -411,7 +411,8 @@ def evaluate(
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.eval_items} held-out items, "
          f"{outcome.answered} answers generated, {outcome.scored} new grades by "
-         f"{params.evaluator}, {outcome.failed} failed, ${outcome.cost_usd:.4f}.")
+         f"{params.evaluator}, {outcome.failed} failed, ${outcome.cost_usd:.4f}. "
+         f"The run answered with {outcome.weights}.")
     _exit_unless_finished(repo, outcome, as_json)
 
 

@@ -175,7 +175,7 @@ def test_feedback_and_evaluate_refuse_bad_requests_in_one_sentence(env):
     with pytest.raises(NotFoundError, match="neither a training run id"):
         run_evaluate(repo, EvaluateParams(run=str(tmp / "nowhere")), settings=settings)
     (tmp / "half" / "adapter").mkdir(parents=True)
-    with pytest.raises(TrainingError, match="no adapter yet"):
+    with pytest.raises(TrainingError, match="neither a final adapter nor a checkpoint yet"):
         run_evaluate(repo, EvaluateParams(run=str(tmp / "half")), settings=settings)
 
 

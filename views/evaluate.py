@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from honeybee_core import auth, charts, stages
+from honeybee_core import auth, charts, job_report, run_report, stages
 from honeybee_core.config import get_settings
 from honeybee_core.pipeline import evaluate, feedback, jobs
 from honeybee_core.store import rows
-from views.common import attempt, current_actor, repo
+from honeybee_core.wording import readable
+from views.common import attempt, current_actor, repo, rerun_on_change
 from views.matsci_table import render_matsci_table
 
 PROVIDERS = ["offline", "openai", "anthropic"]
@@ -29,17 +30,19 @@ if table.empty:
             "(or `honeybee evaluate --run RUN_ID`).")
 else:
     st.subheader("Stage table")
-    st.dataframe(table, hide_index=True, key="eval_stage_table")
+    st.dataframe(readable(table, {"n": "Answers", "mean": "Mean grade"}), hide_index=True,
+                 key="eval_stage_table")
     st.plotly_chart(charts.stage_chart(table), key="eval_stage_chart")
     names = dict(zip(table["run_id"], table["model"], strict=True))
     focus = st.selectbox("Model to inspect", list(names), index=len(names) - 1,
                          format_func=names.get, key="eval_focus")
     left, right = st.columns(2)
     left.markdown("**Weakest topics**")
-    left.dataframe(stages.weakest(frame, "topic", focus), hide_index=True, key="eval_topics")
+    left.dataframe(readable(stages.weakest(frame, "topic", focus), {"n": "Answers"}),
+                   hide_index=True, key="eval_topics")
     right.markdown("**Weakest task types**")
-    right.dataframe(stages.weakest(frame, "task_type", focus), hide_index=True,
-                    key="eval_tasks")
+    right.dataframe(readable(stages.weakest(frame, "task_type", focus), {"n": "Answers"}),
+                    hide_index=True, key="eval_tasks")
     st.subheader("Worst answers")
     k = st.number_input("How many", 1, 100, 5, key="eval_worst_k")
     for i, row in enumerate(rows(stages.worst_answers(frame, focus, int(k)))):
@@ -63,11 +66,13 @@ def model_input(provider: str, key: str, configured: str, configured_provider: s
 if auth.role_at_least(actor.role, "curator"):
     st.subheader("Next stage")
     ev, fb = st.columns(2)
-    finished = store.runs()
-    finished = list(finished.loc[finished["status"] == "finished", "id"])
+    ready = run_report.evaluable_runs(store)  # finished, or stopped with a checkpoint
     with ev:
         st.markdown("**Evaluate a run** (its answers and the base model's)")
-        run = st.selectbox("Run", finished, key="eval_run")
+        run = st.selectbox("Run", list(ready), format_func=ready.get, key="eval_run",
+                           placeholder="No run has weights yet")
+        if run is not None:
+            st.caption(f"The run answers with {run_report.weights_note(store, run)}.")
         provider = st.selectbox("Evaluator", PROVIDERS, key="eval_provider",
                                 index=PROVIDERS.index(settings.evaluator_provider))
         model = model_input(provider, "eval_model", settings.evaluator_model,
@@ -98,13 +103,14 @@ if auth.role_at_least(actor.role, "curator"):
                                          actor=actor.name)
                 st.success("Feedback generation started; verify the new items next.")
 
-    @st.fragment(run_every=2)
-    def job_board() -> None:
-        for job in jobs.job_board(store, limit=20):
-            if job["kind"] in ("evaluate", "feedback"):
-                st.progress(job["fraction"], text=f"{job['kind']} {job['id']}: {job['status']} "
-                            f"— {job['summary']}")
-
-    job_board()
+    for job in job_report.board(store, limit=20, kinds=("evaluate", "feedback")):
+        st.progress(job["fraction"], text=f"{job['kind'].capitalize()} {job['id']}: "
+                    f"{job['status']} — {job['summary']}")
+        if job["explore"]:  # feedback's new triples, on the Explore page
+            st.page_link("views/explore.py", label=f"Open the items of {job['id']} in Explore",
+                         icon="🔎", query_params=job["explore"])
+    # redraws when one of these jobs moves on, and only then
+    rerun_on_change(lambda: job_report.board_key(store, ("evaluate", "feedback")),
+                    "eval_jobs_seen")
 
 render_matsci_table()

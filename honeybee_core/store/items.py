@@ -151,3 +151,17 @@ class ItemTables(Tables):
             "SELECT count(*) FROM instructions"
             " WHERE job_id IN (SELECT id FROM jobs WHERE created_by = ?)", [actor],
         ).fetchall()[0][0])
+
+    def job_item_counts(self, job_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """job id -> (new items, near-duplicates flagged) written by each of these jobs."""
+        return {job: (int(new), int(dup)) for job, new, dup in self.db.cursor().execute(
+            "SELECT job_id, count(*) FILTER (WHERE duplicate_of IS NULL),"
+            " count(*) FILTER (WHERE duplicate_of IS NOT NULL) FROM instructions"
+            " WHERE job_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY job_id", [job_ids],
+        ).fetchall()}
+
+    def job_item_ids(self, job_id: str) -> list[str]:
+        """Ids of the items a job wrote (near-duplicates included), oldest first."""
+        return [r[0] for r in self.db.cursor().execute(
+            "SELECT id FROM instructions WHERE job_id = ? ORDER BY created_at, id", [job_id]
+        ).fetchall()]
