@@ -37,7 +37,8 @@ class ItemCounts:
     @property
     def missing(self) -> int:
         """Requested but neither written nor failed: still to come while the job runs; once
-        it ended, exact repeats of stored items or answers with fewer items than asked."""
+        it ended, exact repeats of items already stored (the same text has one id) or answers
+        with fewer items than asked."""
         return max(0, self.requested - self.written - self.failed)
 
     @property
@@ -52,8 +53,8 @@ class ItemCounts:
                  f"{self.failed:,} failed"]
         if self.missing:
             parts.append(f"{self.missing:,} still to come" if self.active else
-                         f"{self.missing:,} not written (repeats of stored items or short "
-                         "answers)")
+                         f"{self.missing:,} not written (exact repeats of other items, or "
+                         "answers with fewer items than asked)")
         return f"{plural(self.requested, 'item')} requested: " + ", ".join(parts)
 
 
