@@ -53,8 +53,7 @@ class ItemCounts:
                  f"{self.failed:,} failed"]
         if self.missing:
             parts.append(f"{self.missing:,} still to come" if self.active else
-                         f"{self.missing:,} not written (exact repeats of other items, or "
-                         "answers with fewer items than asked)")
+                         f"{self.missing:,} not written (exact repeats or short answers)")
         return f"{plural(self.requested, 'item')} requested: " + ", ".join(parts)
 
 

@@ -20,7 +20,7 @@ can_edit = auth.role_at_least(actor.role, "curator")
 read, edit, older = st.tabs(["Read", "Edit" if can_edit else "Edit (curators)", "History"],
                             key="gl_tabs")
 with read:
-    st.markdown(rule.body)
+    st.markdown(guidelines.side_panel(rule.body, shift=1))  # its title under the page's
 
 
 def _save() -> None:
@@ -62,4 +62,4 @@ with older:
             with st.expander(f"Changes from version {previous.version}"):
                 st.code(guidelines.diff(previous, shown) or "No changes.", language="diff")
         with st.container(border=True):
-            st.markdown(shown.body)
+            st.markdown(guidelines.side_panel(shown.body, shift=1))

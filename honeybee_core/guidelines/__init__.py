@@ -133,7 +133,7 @@ _FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1", re.MULTILINE | re.DOTALL)
 
 def side_panel(body: str, shift: int = 2) -> str:
     """The Markdown with every heading `shift` levels smaller (at most ######), code fences
-    left alone: a guideline's title fits a narrow column beside the rating form."""
+    left alone: a guideline's title fits under a page's title or in a narrow column."""
     def smaller(match: re.Match) -> str:
         return "#" * min(6, len(match.group(1)) + shift)
 
