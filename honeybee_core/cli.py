@@ -286,6 +286,15 @@ def _matsci_app() -> typer.Typer:
 app.add_typer(_matsci_app(), name="matsci-nlp")
 
 
+def _guideline_app() -> typer.Typer:
+    from honeybee_core.cli_guideline import guideline_app
+
+    return guideline_app
+
+
+app.add_typer(_guideline_app(), name="guideline")
+
+
 def _show_run(run: dict[str, Any]) -> None:
     typer.echo(f"\r{run['status']} step {run['step']}/{run['max_steps'] or '?'}", err=True,
                nl=False)

@@ -3,6 +3,8 @@ the version stored with every rating."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from honeybee_core import guidelines, review
@@ -99,3 +101,22 @@ def test_the_side_panel_shrinks_headings_but_not_code():
     body = "# Title\nText #1\n## Part\n```python\n# a comment\n```\n###### Small\n"
     assert guidelines.side_panel(body) == (
         "### Title\nText #1\n#### Part\n```python\n# a comment\n```\n###### Small\n")
+
+
+def test_the_cli_shows_lists_and_saves_versions(tmp_path, db_path):
+    from tests.conftest import run_cli
+
+    shown = run_cli("guideline", "show", db=db_path)
+    assert shown.returncode == 0 and shown.stdout == guidelines.default_text()
+    ours = tmp_path / "ours.md"
+    ours.write_text("# Our rubric\nA 90 is textbook-ready.\n", encoding="utf-8")
+    saved = run_cli("guideline", "set", str(ours), "--note", "lab rubric", "--json", db=db_path)
+    assert saved.returncode == 0, saved.stderr
+    assert json.loads(saved.stdout) == {"version": 2, "saved_by": "cli", "note": "lab rubric"}
+    again = run_cli("guideline", "set", str(ours), db=db_path)
+    assert again.returncode == 1 and "unchanged" in again.stderr and not again.stdout
+    listed = json.loads(run_cli("guideline", "history", "--json", db=db_path).stdout)
+    assert [(v["version"], v["saved_by"]) for v in listed["versions"]] == [
+        (2, "cli"), (1, "system")]
+    old = run_cli("guideline", "show", "--version", "1", "--json", db=db_path)
+    assert json.loads(old.stdout)["body"] == guidelines.default_text()
