@@ -21,15 +21,18 @@ run: install
 
 test: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: install
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/agreement.py
 	$(PY) benchmarks/review.py
+	$(PY) benchmarks/bulk_decide.py
 	$(PY) benchmarks/pipeline.py
 	$(PY) benchmarks/train.py
 	$(PY) benchmarks/matsci_nlp.py

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from honeybee_core import transfer
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.store import Repository, open_database
 
 N = 52_000
@@ -44,11 +45,12 @@ def main() -> None:
         src = tmp / "alpaca.json"
         src.write_text(json.dumps(make_records(N)), encoding="utf-8")
         repo = Repository(open_database(tmp / "bench.duckdb"))
-        t_import, result = timed(lambda: transfer.import_file(repo, src))
-        t_reimport, again = timed(lambda: transfer.import_file(repo, src))
-        t_export_jsonl, _ = timed(lambda: transfer.export_items(repo, tmp / "out.jsonl", "jsonl"))
+        t_import, result = timed(lambda: transfer.import_file(repo, src, actor=CLI_ACTOR))
+        t_reimport, again = timed(lambda: transfer.import_file(repo, src, actor=CLI_ACTOR))
+        t_export_jsonl, _ = timed(lambda: transfer.export_items(repo, tmp / "out.jsonl", "jsonl",
+                                                                actor=CLI_ACTOR))
         t_export_parquet, _ = timed(
-            lambda: transfer.export_items(repo, tmp / "o.parquet", "parquet"))
+            lambda: transfer.export_items(repo, tmp / "o.parquet", "parquet", actor=CLI_ACTOR))
         t_pandas, frame = timed(lambda: pd.read_json(src))
         assert result.new_items == N and again.new_items == 0 and len(frame) == N
         print(json.dumps({

@@ -57,7 +57,7 @@ def main() -> None:
     from honeybee_core.matsci_nlp import load
     from honeybee_core.matsci_nlp.run import RunParams
     from honeybee_core.matsci_nlp.tasks import TASKS, instruction
-    from honeybee_core.training.generate import AdapterGenerator
+    from honeybee_core.training.inference import AdapterGenerator
 
     default_batch = RunParams(model="", data_dir=DATA).batch_size
     questions = load(DATA).questions

@@ -1,13 +1,24 @@
-"""Throughput of LLM calls: our async LLMClient versus the paper script's multiprocessing loop.
+"""Whole-job throughput side by side: `honeybee generate` against distilabel, one stand-in, one run.
 
 A local server (tests/fake_llm_server.py, in its own process) answers OpenAI Chat Completions
-after 100 ms. With 64 calls in flight the ceiling is 64 / 0.1 s = 640 items/s. The paper's
-released script ran 4 processes, each making one blocking call at a time with the sync SDK
-(ceiling 4 / 0.1 s = 40 items/s). Also run: our client on the SDK's default httpx transport
-(the baseline of KeepAliveTransport), and a bare-socket asyncio client, to show what this
-machine allows at all. Prints one JSON object; async figures are medians of repeats.
+after --latency seconds, so `concurrency / latency` is the bound. For each concurrency:
 
-    .venv/bin/python benchmarks/pipeline.py [--items 1000] [--concurrency 64] [--repeats 5]
+- ours: the whole generate job (jobs.run_generate: plan, the real OpenAI SDK, validation, the
+  spool, group commits of call records and items into a fresh DuckDB file, near-duplicate
+  checks), per_call=1 so N items are N requests; once per HTTP transport named in
+  --transports (the SDKs' DefaultAioHttpClient, our opt-in KeepAliveTransport, the SDKs'
+  default httpx client); medians of --repeats.
+- distilabel 1.5.3: TextGeneration(OpenAILLM) over the same N prompts (same system prompt),
+  input_batch_size = concurrency, timed around pipeline.run(). It runs in a virtual environment
+  this script creates (--peer-venv), never in the app's. "steady" subtracts its start-up,
+  measured by a run of one batch.
+
+Then, once: the whole `honeybee verify` job against the paper's released script's way (4
+processes, one blocking call each) and against bare asyncio sockets (what the stand-in serves at
+all). Prints one JSON object. The SDK modules are imported before timing (a running app has
+them); everything else a job does is inside the timing.
+
+    .venv/bin/python benchmarks/pipeline.py [--items 1000] [--concurrency 64 256] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import json
 import multiprocessing as mp
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,34 +40,24 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import anthropic  # noqa: E402
+import anthropic  # noqa: E402,F401 - imported before timing, as a running app has it
 import openai  # noqa: E402
 
-from honeybee_core.errors import ProviderError  # noqa: E402
-from honeybee_core.providers.anthropic_provider import AnthropicProvider  # noqa: E402
-from honeybee_core.providers.base import InMemoryCallLog, LLMRequest  # noqa: E402
-from honeybee_core.providers.client import LLMClient  # noqa: E402
+from honeybee_core.auth import CLI_ACTOR  # noqa: E402
+from honeybee_core.config import load_settings  # noqa: E402
+from honeybee_core.pipeline import instructor, jobs  # noqa: E402
+from honeybee_core.pipeline.instructor import GenerateParams  # noqa: E402
 from honeybee_core.providers.openai_provider import OpenAIProvider  # noqa: E402
 from honeybee_core.providers.schemas import VERDICT_SCHEMA  # noqa: E402
+from honeybee_core.store import Repository, open_database  # noqa: E402
 from tests.fake_llm_server import serve_in_process  # noqa: E402
 
 MODEL = "gpt-4o-mini"
-LATENCY_S = 0.1
+PEER_PACKAGES = ["distilabel[openai]==1.5.3", "openai==1.61.1", "requests==2.34.2",
+                 "beautifulsoup4==4.15.0"]  # distilabel imports the last two without declaring
+DEFAULT_PEER_VENV = Path.home() / ".cache" / "honeybee-bench" / "distilabel-1.5.3"
 # Only the local server is contacted; never send a real key to it.
 os.environ["OPENAI_API_KEY"] = "sk-local-benchmark-not-a-real-key"
-os.environ["ANTHROPIC_API_KEY"] = "sk-ant-local-benchmark-not-a-real-key"
-
-
-def verify_request(i: int, run: int) -> LLMRequest:
-    return LLMRequest(
-        purpose="verify",
-        system="You are a materials-science verifier. Score the item on four dimensions.",
-        prompt=f"[run {run}] Item {i}: Annealing at 700 C restored the ductility of the steel.",
-        schema_name="verdict",
-        payload={"item": i, "run": run},
-        temperature=0.0,
-        max_tokens=256,
-    )
 
 
 def server_call(base: str, path: str) -> dict[str, Any]:
@@ -63,36 +65,134 @@ def server_call(base: str, path: str) -> dict[str, Any]:
         return json.load(resp)
 
 
-def make_provider(kind: str, base: str, transport: str) -> OpenAIProvider | AnthropicProvider:
-    if kind == "anthropic":
-        return AnthropicProvider("claude-haiku-4-5", base_url=base, timeout=30,
-                                 transport=transport)
-    return OpenAIProvider(MODEL, base_url=base + "/v1", timeout=30, transport=transport)
+def generate_params(n: int, concurrency: int, seed: int = 7) -> GenerateParams:
+    return GenerateParams(n=n, per_call=1, seed=seed, provider=OpenAIProvider, model=MODEL,
+                          concurrency=concurrency)
 
 
-async def run_async(base: str, n: int, concurrency: int, run: int, kind: str = "openai",
-                    transport: str = "keepalive") -> dict[str, Any]:
-    """Our path: one LLMClient, `concurrency` calls in flight, call records kept in memory."""
-    provider = make_provider(kind, base, transport)
-    client = LLMClient(provider, InMemoryCallLog(), concurrency=concurrency)
-    # Warm-up (not timed): open the connection pool, as a long-running job would have.
-    await client.complete_many([verify_request(-1 - i, run) for i in range(concurrency)])
-    server_call(base, "/_reset")
-    reqs = [verify_request(i, run) for i in range(n)]
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    out = await client.complete_many(reqs)
-    seconds = time.perf_counter() - t0
-    cpu_ms = (time.process_time() - cpu0) * 1000 / n
-    await provider.aclose()
-    failed = sum(isinstance(o, ProviderError) for o in out)
+def run_ours(base: str, n: int, concurrency: int, transport: str, seed: int) -> dict[str, Any]:
+    """The whole generate job on a fresh DuckDB file."""
+    os.environ["OPENAI_BASE_URL"] = base + "/v1"
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(db=Path(tmp) / "bench.duckdb", runs_dir=Path(tmp) / "runs",
+                                 http_transport=transport)
+        database = open_database(settings.db)
+        repo = Repository(database)
+        server_call(base, "/_reset")
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        out = jobs.run_generate(repo, generate_params(n, concurrency, seed), settings=settings,
+                                actor=CLI_ACTOR)
+        seconds = time.perf_counter() - t0
+        cpu_ms = (time.process_time() - cpu0) * 1000 / n
+        database.close()
     stats = server_call(base, "/_stats")
-    return {"seconds": seconds, "items_per_s": n / seconds, "failed": failed,
-            "client_cpu_ms_per_item": cpu_ms, "max_in_flight": stats["max_in_flight"],
-            "http_requests": stats["model_requests"]}
+    return {"items_per_s": n / seconds, "cpu_ms_per_item": cpu_ms, "status": out.status,
+            "commits": out.commits, "max_in_flight": stats["max_in_flight"]}
+
+
+def ensure_peer_venv(venv: Path) -> Path:
+    """distilabel's own virtual environment, created and filled on first use."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", *PEER_PACKAGES], check=True)
+    return python
+
+
+def run_distilabel(python: Path, base: str, n: int, concurrency: int) -> dict[str, Any]:
+    calls = instructor.plan_calls(generate_params(n, concurrency), None)
+    reqs = [instructor.build_request(call, False) for call in calls]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec:
+        json.dump({"base_url": base + "/v1", "model": MODEL, "concurrency": concurrency,
+                   "system": reqs[0].system, "prompts": [r.prompt for r in reqs]}, spec)
+    try:
+        server_call(base, "/_reset")
+        out = subprocess.run([str(python), str(ROOT / "benchmarks" / "distilabel_peer.py"),
+                              spec.name], capture_output=True, text=True, timeout=1800)
+    finally:
+        os.unlink(spec.name)
+    if out.returncode != 0:
+        raise RuntimeError(f"distilabel run failed: {out.stderr[-2000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["max_in_flight"] = server_call(base, "/_stats")["max_in_flight"]
+    return result
+
+
+def compare(base: str, python: Path | None, n: int, concurrency: int, latency: float,
+            transports: list[str], repeats: int) -> dict[str, Any]:
+    bound = concurrency / latency
+    ours: dict[str, Any] = {}
+    for transport in transports:
+        runs = [run_ours(base, n, concurrency, transport, seed=7 + r) for r in range(repeats)]
+        rates = [r["items_per_s"] for r in runs]
+        ours[transport] = {
+            "items_per_s": round(statistics.median(rates), 1),
+            "runs_items_per_s": [round(x, 1) for x in rates],
+            "cpu_ms_per_item": round(statistics.median(r["cpu_ms_per_item"] for r in runs), 3),
+            "fraction_of_bound": round(statistics.median(rates) / bound, 3),
+            "group_commits": [r["commits"] for r in runs],
+            "max_in_flight": max(r["max_in_flight"] for r in runs),
+            "status": sorted({r["status"] for r in runs}),
+        }
+    best = max(ours.values(), key=lambda o: o["items_per_s"])["items_per_s"]
+    default = ours[transports[0]]["items_per_s"]
+    row: dict[str, Any] = {"concurrency": concurrency, "bound_items_per_s": bound,
+                           "ours": ours}
+    if python is not None:
+        whole = run_distilabel(python, base, n, concurrency)
+        one_batch = run_distilabel(python, base, concurrency, concurrency)
+        steady = (n - concurrency) / max(1e-9, whole["seconds"] - one_batch["seconds"])
+        row["distilabel"] = {
+            "items_per_s": round(whole["items_per_s"], 1),
+            "steady_items_per_s": round(steady, 1),
+            "start_up_s": round(one_batch["seconds"] - latency, 1),
+            "generated": whole["generated"], "max_in_flight": whole["max_in_flight"],
+            "fraction_of_bound": round(whole["items_per_s"] / bound, 3),
+        }
+        row["ratio_ours_vs_distilabel"] = round(default / whole["items_per_s"], 2)
+        row["ratio_ours_vs_distilabel_steady"] = round(default / steady, 2)
+    row["targets"] = {"ratio_vs_distilabel": 2.0, "fraction_of_bound": 0.8,
+                      "met_ratio": row.get("ratio_ours_vs_distilabel", 0) >= 2.0,
+                      "met_fraction": default / bound >= 0.8}
+    row["best_transport_items_per_s"] = best
+    return row
+
+
+# -- the verify job against the paper's script and bare sockets ------------------------------
+_sync_client: openai.OpenAI | None = None
+
+
+def _init_worker(base: str) -> None:
+    global _sync_client
+    _sync_client = openai.OpenAI(base_url=base + "/v1", timeout=30)
+
+
+def _paper_call(i: int) -> dict[str, Any]:
+    """One blocking call, as the released script did per item."""
+    assert _sync_client is not None
+    completion = _sync_client.chat.completions.create(
+        model=MODEL,
+        messages=[{"role": "system", "content": "You are a materials-science verifier."},
+                  {"role": "user", "content": f"Item {i}: Annealing restored the ductility."}],
+        response_format={"type": "json_schema", "json_schema": {
+            "name": "verdict", "schema": VERDICT_SCHEMA, "strict": True}},
+        max_completion_tokens=256,
+    )
+    return json.loads(completion.choices[0].message.content or "{}")
+
+
+def run_paper(base: str, n: int, workers: int) -> float:
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(base,)) as pool:
+        pool.map(_paper_call, range(-workers, 0), chunksize=1)  # warm-up, not timed
+        t0 = time.perf_counter()
+        pool.map(_paper_call, range(n), chunksize=1)
+        return n / (time.perf_counter() - t0)
 
 
 async def run_raw(port: int, n: int, concurrency: int) -> float:
-    """Reference ceiling of this machine: bare asyncio sockets, no SDK, no validation."""
+    """What the stand-in serves at all: bare asyncio sockets, no SDK, no validation."""
     body = json.dumps({"model": MODEL, "messages": [{"role": "user", "content": "x"}]}).encode()
     head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
@@ -112,141 +212,79 @@ async def run_raw(port: int, n: int, concurrency: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-_sync_client: openai.OpenAI | None = None
-
-
-def _init_worker(base: str) -> None:
-    global _sync_client
-    _sync_client = openai.OpenAI(base_url=base + "/v1", timeout=30)
-
-
-def _paper_call(i: int) -> dict[str, Any]:
-    """One blocking call, as the released script did per item."""
-    assert _sync_client is not None
-    completion = _sync_client.chat.completions.create(
-        model=MODEL,
-        messages=[
-            {"role": "system", "content": "You are a materials-science verifier."},
-            {"role": "user", "content": f"Item {i}: Annealing restored the ductility."},
-        ],
-        response_format={"type": "json_schema",
-                         "json_schema": {"name": "verdict", "schema": VERDICT_SCHEMA,
-                                         "strict": True}},
-        max_completion_tokens=256,
-    )
-    return json.loads(completion.choices[0].message.content or "{}")
-
-
-def run_job(base: str, n: int, concurrency: int) -> dict[str, Any]:
-    """The whole app path: `honeybee verify` on a DuckDB file, each score and call record
-    committed as it lands (what a kill -9 must not lose)."""
-    from honeybee_core.config import load_settings
-    from honeybee_core.pipeline import jobs
-    from honeybee_core.pipeline.instructor import GenerateParams
-    from honeybee_core.store import Repository, open_database
-
+def run_verify_job(base: str, n: int, concurrency: int) -> float:
     os.environ["OPENAI_BASE_URL"] = base + "/v1"
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(db=Path(tmp) / "bench.duckdb", runs_dir=Path(tmp) / "runs")
         database = open_database(settings.db)
         repo = Repository(database)
-        jobs.run_generate(repo, GenerateParams(n=n, per_call=1, seed=7), settings=settings)
+        jobs.run_generate(repo, GenerateParams(n=n, per_call=1, seed=7), settings=settings,
+                          actor=CLI_ACTOR)
         todo = len(repo.items_to_verify(f"openai:{MODEL}", "verify_v1"))
         t0 = time.perf_counter()
-        out = jobs.run_verify(repo, jobs.VerifyParams(provider="openai", model=MODEL,
-                                                      concurrency=concurrency), settings=settings)
+        jobs.run_verify(repo, jobs.VerifyParams(provider=OpenAIProvider, model=MODEL,
+                                                concurrency=concurrency), settings=settings,
+                        actor=CLI_ACTOR)
         seconds = time.perf_counter() - t0
         database.close()
-    return {"items": todo, "items_per_s": todo / seconds, "status": out.status}
-
-
-def run_paper(base: str, n: int, workers: int) -> dict[str, Any]:
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(base,)) as pool:
-        pool.map(_paper_call, range(-workers, 0), chunksize=1)  # warm-up, not timed
-        server_call(base, "/_reset")
-        t0 = time.perf_counter()
-        out = pool.map(_paper_call, range(n), chunksize=1)
-        seconds = time.perf_counter() - t0
-    stats = server_call(base, "/_stats")
-    return {"workers": workers, "seconds": seconds, "items_per_s": n / seconds,
-            "failed": sum(not o for o in out), "max_in_flight": stats["max_in_flight"],
-            "bound_items_per_s": workers / LATENCY_S}
+    return todo / seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=5, help="async runs; the median counts")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[64, 256])
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of ours; the median counts")
+    parser.add_argument("--transports", default="aiohttp,keepalive,httpx",
+                        help="HONEYBEE_HTTP_TRANSPORT values for ours; the first one's figures "
+                        "are compared with distilabel (aiohttp is the app's default)")
+    parser.add_argument("--peer-venv", type=Path, default=DEFAULT_PEER_VENV)
+    parser.add_argument("--no-peer", action="store_true", help="skip distilabel")
     parser.add_argument("--paper-workers", type=int, default=4)
-    parser.add_argument("--provider", choices=("openai", "anthropic"), default="openai",
-                        help="SDK for our path and its baseline (the paper's way is OpenAI's)")
     args = parser.parse_args()
+    transports = args.transports.split(",")
 
+    python = None if args.no_peer else ensure_peer_venv(args.peer_venv)
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    server = ctx.Process(target=serve_in_process, args=(child, LATENCY_S), daemon=True)
+    server = ctx.Process(target=serve_in_process, args=(child, args.latency), daemon=True)
     server.start()
-    base = f"http://127.0.0.1:{parent.recv()}"
+    port = parent.recv()
+    base = f"http://127.0.0.1:{port}"
     try:
-        runs = [asyncio.run(run_async(base, args.items, args.concurrency, r, args.provider))
-                for r in range(args.repeats)]
-        default = [asyncio.run(run_async(base, args.items, args.concurrency, 100 + r,
-                                         args.provider, transport="httpx"))
-                   for r in range(args.repeats)]
-        raw = asyncio.run(run_raw(int(base.rsplit(":", 1)[1]), args.items, args.concurrency))
+        rows = [compare(base, python, args.items, c, args.latency, transports, args.repeats)
+                for c in args.concurrency]
+        verify = run_verify_job(base, args.items, args.concurrency[0])
         paper = run_paper(base, args.items, args.paper_workers)
-        job = run_job(base, args.items, args.concurrency)
+        raw = asyncio.run(run_raw(port, args.items, args.concurrency[0]))
     finally:
         server.terminate()
         server.join(5)
 
-    bound = args.concurrency / LATENCY_S
-    rates = [r["items_per_s"] for r in runs]
-    median = statistics.median(rates)
-    mid = runs[rates.index(median)] if median in rates else runs[0]
+    def versus_keepalive(name: str) -> list[float] | None:
+        if name not in transports or "keepalive" not in transports:
+            return None
+        return [round(r["ours"][name]["items_per_s"] / r["ours"]["keepalive"]["items_per_s"], 3)
+                for r in rows]
+
     print(json.dumps({
         "items": args.items,
-        "latency_s": LATENCY_S,
-        "concurrency": args.concurrency,
-        "bound_items_per_s": bound,
-        "items_per_s": round(median, 1),
-        "fraction_of_bound": round(median / bound, 3),
-        "target_fraction": 0.9,
-        "async_runs_items_per_s": [round(x, 1) for x in rates],
-        "async_client_cpu_ms_per_item": round(mid["client_cpu_ms_per_item"], 3),
-        "async_max_in_flight": mid["max_in_flight"],
-        "async_failed": sum(r["failed"] for r in runs),
-        "baseline_sdk_default_transport": {
-            "items_per_s": round(statistics.median(d["items_per_s"] for d in default), 1),
-            "fraction_of_bound": round(
-                statistics.median(d["items_per_s"] for d in default) / bound, 3),
-            "client_cpu_ms_per_item": round(
-                statistics.median(d["client_cpu_ms_per_item"] for d in default), 3),
-            "failed": sum(d["failed"] for d in default),
+        "latency_s": args.latency,
+        "generate_job": {str(r["concurrency"]): r for r in rows},
+        "whole_job_vs_keepalive": {t: versus_keepalive(t) for t in transports
+                                   if t != "keepalive"},
+        "verify_job": {
+            "concurrency": args.concurrency[0],
+            "items_per_s": round(verify, 1),
+            "paper_script_items_per_s": round(paper, 1),
+            "ratio_vs_paper": round(verify / paper, 2),
+            "bare_sockets_items_per_s": round(raw, 1),
+            "fraction_of_bare_sockets": round(verify / raw, 3),
         },
-        "whole_verify_job_with_duckdb": {
-            "items": job["items"],
-            "items_per_s": round(job["items_per_s"], 1),
-            "fraction_of_bound": round(job["items_per_s"] / bound, 3),
-            "status": job["status"],
-        },
-        "paper_multiprocessing": {
-            "workers": paper["workers"],
-            "items_per_s": round(paper["items_per_s"], 1),
-            "fraction_of_bound": round(paper["items_per_s"] / bound, 3),
-            "own_bound_items_per_s": paper["bound_items_per_s"],
-            "max_in_flight": paper["max_in_flight"],
-            "failed": paper["failed"],
-        },
-        "speedup_vs_paper": round(median / paper["items_per_s"], 1),
-        "reference_raw_socket_items_per_s": round(raw, 1),
-        "reference_raw_fraction_of_bound": round(raw / bound, 3),
         "cpu_count": os.cpu_count(),
         "loadavg_1m_after": round(os.getloadavg()[0], 2),
-        "sdk": (f"anthropic {anthropic.__version__}" if args.provider == "anthropic"
-                else f"openai {openai.__version__}"),
+        "sdk": f"openai {openai.__version__}",
     }, indent=2))
 
 

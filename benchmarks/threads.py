@@ -25,7 +25,7 @@ def main() -> None:
     import torch
 
     from honeybee_core.training.config import parse_config
-    from honeybee_core.training.generate import AdapterGenerator
+    from honeybee_core.training.inference import AdapterGenerator
     from honeybee_core.training.synthetic import write_snapshot
     from honeybee_core.training.train import run_training
 

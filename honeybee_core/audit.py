@@ -94,6 +94,7 @@ def reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
 
 def _reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
     scores, ratings, _ = load_inputs(repo, AuditFilters(annotator=reviewer))
+    rows: list[dict[str, Any]]
     if ratings.empty:
         rows = [{"dimension": d, "n": 0, "status": "not_enough_data"}
                 for d in agreement.DIMENSIONS]

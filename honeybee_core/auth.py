@@ -13,11 +13,13 @@ people in `people`, browser sessions in `sessions`.
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,6 +41,7 @@ ACTIONS: dict[str, str] = {
     "snapshot": "curator",
     "launch_job": "curator",
     "launch_run": "curator",
+    "export_data": "curator",
     "edit_guideline": "curator",
     "manage_users": "admin",
 }
@@ -46,12 +49,12 @@ _WHAT = {
     "rate": "rate items", "decide": "approve or reject items",
     "bulk_decide": "approve or reject items by rule", "import_data": "import data",
     "snapshot": "make snapshots", "launch_job": "launch generation or verification jobs",
-    "launch_run": "launch training or evaluation runs", "manage_users": "manage people",
-    "edit_guideline": "edit the review guideline",
+    "launch_run": "launch training or evaluation runs", "export_data": "export data to files",
+    "manage_users": "manage people", "edit_guideline": "edit the review guideline",
 }
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[\w][\w .@+-]{0,63}$")
-RESERVED_NAMES = frozenset({"cli", "system", "sso"})  # names the audit uses for tools
+RESERVED_NAMES = frozenset({"cli", "demo", "system", "sso"})  # names the audit uses for tools
 _hasher = PasswordHasher()
 
 
@@ -76,6 +79,37 @@ class Actor:
 # The command line: whoever can open the database file can change it anyway. Only this very
 # object is trusted without a database lookup (an equal Actor built elsewhere is not).
 CLI_ACTOR = Actor("cli", "admin")
+# The offline demo's jobs, started by demo.seed_demo after its own check of the caller; the
+# name marks the jobs (and so the items) the demo wrote.
+DEMO_ACTOR = Actor("demo", "admin")
+_TOOLS = (CLI_ACTOR, DEMO_ACTOR)
+
+# Every public core function that writes, by "module.qualname": the actions it requires.
+WRITES: dict[str, tuple[str, ...]] = {}
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def writes(*actions: str) -> Callable[[_F], _F]:
+    """Mark a public core function that writes: to the database, or files and processes on the
+    machine (exports, snapshots, training runs).
+
+    The function takes a required `actor` and calls `require(actor, action, repo)` itself before
+    touching anything; the marker only records that, so the role walk
+    (tests/reliability/test_role_walk.py) finds every write path and calls it as a reviewer.
+    """
+    unknown = [a for a in actions if a not in ACTIONS]
+    if not actions or unknown:
+        raise ValueError(f"writes() needs known actions; got {actions!r}.")
+
+    def mark(fn: _F) -> _F:
+        param = inspect.signature(fn).parameters.get("actor")
+        if param is None or param.default is not inspect.Parameter.empty:
+            raise TypeError(f"{fn.__qualname__} writes, so it takes a required actor.")
+        WRITES[f"{fn.__module__}.{fn.__qualname__}"] = actions
+        fn.__writes__ = actions  # type: ignore[attr-defined]
+        return fn
+
+    return mark
 
 
 def utcnow() -> datetime:
@@ -90,18 +124,26 @@ def role_at_least(role: str, least: str) -> bool:
 
 def require(actor: Actor | None, action: str, repo: Repository | None = None) -> Actor:
     """The actor with the role the database holds now, if that role allows action; else
-    PermissionDeniedError (one sentence). The role the caller's Actor carries is ignored."""
+    PermissionDeniedError (one sentence). The role the caller's Actor carries is ignored.
+
+    repo is the database about to be written (default: the one the actor was looked up in); an
+    Actor looked up in another database file is refused there, whatever role it had there."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}.")
     if actor is None:
         raise PermissionDeniedError(f"Sign in to {_WHAT[action]}.")
-    if actor is CLI_ACTOR:
+    if any(actor is tool for tool in _TOOLS):
         return actor
-    store = repo if repo is not None else actor.repo
-    if store is None:
+    if actor.repo is None:
         raise PermissionDeniedError(
             f"{actor.name!r} was not looked up in the database, so their role is unknown; sign "
             "in, or get the person with auth.lookup(repo, name) before calling the core."
+        )
+    store = repo if repo is not None else actor.repo
+    if store is not actor.repo and store.db.path != actor.repo.db.path:
+        raise PermissionDeniedError(
+            f"{actor.name} was looked up in {actor.repo.db.path}, not in {store.db.path}, and "
+            f"cannot {_WHAT[action]} there; sign in to that database."
         )
     current = store.person(actor.name)
     if current is None or not current["active"]:
@@ -177,6 +219,7 @@ def get_user(repo: Repository, name: str) -> Actor:
 
 
 # Kept here for callers that predate the split (pages, CLI, tests of other parts).
+@writes("manage_users")
 def add_user(
     repo: Repository, actor: Actor, name: str, role: str, password: str | None = None
 ) -> bool:
@@ -184,6 +227,7 @@ def add_user(
     created. Recorded in the people audit."""
     from honeybee_core import people  # people builds on this module
 
+    require(actor, "manage_users", repo)
     return people.add_or_update(repo, actor, name, role, password)
 
 

@@ -34,15 +34,18 @@ def empty_figure(title: str = "") -> go.Figure:
     return fig
 
 
-def _complete_pairs(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.ravel(np.asarray(x, dtype=float)), np.ravel(np.asarray(y, dtype=float))
-    keep = ~(np.isnan(x) | np.isnan(y))
-    return x[keep], y[keep]
+def _complete_pairs(x: ArrayLike | None,
+                    y: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
+    if x is None or y is None:  # no ratings to pair yet
+        return np.empty(0), np.empty(0)
+    xs, ys = np.ravel(np.asarray(x, dtype=float)), np.ravel(np.asarray(y, dtype=float))
+    keep = ~(np.isnan(xs) | np.isnan(ys))
+    return xs[keep], ys[keep]
 
 
 def scatter_dimension(
-    verifier: ArrayLike,
-    expert_mean: ArrayLike,
+    verifier: ArrayLike | None,
+    expert_mean: ArrayLike | None,
     dimension: str = "",
     *,
     jitter: float = 0.8,
@@ -92,7 +95,8 @@ def scatter_dimension(
     return fig
 
 
-def bland_altman(verifier: ArrayLike, expert_mean: ArrayLike, dimension: str = "") -> go.Figure:
+def bland_altman(verifier: ArrayLike | None, expert_mean: ArrayLike | None,
+                 dimension: str = "") -> go.Figure:
     """Mean vs difference (verifier - experts) with the bias and 95 % limits of agreement."""
     title = f"Bland-Altman: {dimension}" if dimension else "Bland-Altman"
     x, y = _complete_pairs(verifier, expert_mean)
@@ -223,10 +227,17 @@ def stage_chart(table: Any) -> go.Figure:
         return empty_figure(title)
     fig = go.Figure()
     for column in ("accuracy", "completeness", "reasonableness", "mean"):
+        bars = None
+        if f"{column}_ci_high" in table:  # the bootstrap CI as asymmetric error bars
+            value = table[column].astype(float)
+            bars = {"type": "data", "symmetric": False, "visible": column == "mean",
+                    "array": list((table[f"{column}_ci_high"].astype(float) - value).fillna(0)),
+                    "arrayminus": list((value - table[f"{column}_ci_low"].astype(float))
+                                       .fillna(0))}
         fig.add_trace(go.Scatter(
             x=list(table["model"]), y=list(table[column]), mode="lines+markers", name=column,
-            line={"width": 3 if column == "mean" else 1.5,
-                  "dash": "solid" if column == "mean" else "dot"}))
+            error_y=bars, line={"width": 3 if column == "mean" else 1.5,
+                                "dash": "solid" if column == "mean" else "dot"}))
     fig.update_layout(title=title, yaxis={"title": "grade (0-100)", "range": [0, 102]},
                       xaxis={"type": "category"}, height=360, margin={"t": 40, "b": 40})
     return fig

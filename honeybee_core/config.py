@@ -11,7 +11,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -71,10 +71,11 @@ class Settings(BaseSettings):
     concurrency: int = Field(8, ge=1, le=1024, description="Concurrent LLM calls per job.")
     max_attempts: int = Field(5, ge=1, le=20, description="Attempts per LLM call before giving up.")
     request_timeout_s: float = Field(60.0, gt=0, description="Timeout of one LLM HTTP request.")
-    http_transport: Literal["keepalive", "httpx"] = Field(
-        "keepalive",
-        description="Under the SDKs: keepalive (lean, see the throughput figures) or httpx (the "
-        "SDK default, also used whenever a proxy is set).",
+    http_transport: Literal["aiohttp", "httpx", "keepalive"] = Field(
+        "aiohttp",
+        description="HTTP client under the SDKs: aiohttp (the SDKs' DefaultAioHttpClient), httpx "
+        "(the SDKs' default client) or keepalive (our own lean transport, opt-in; the SDK's "
+        "httpx client whenever a proxy is set).",
     )
     prices: dict[str, list[float]] = Field(
         default_factory=dict,
@@ -94,10 +95,10 @@ class Settings(BaseSettings):
         return value
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build settings from the environment, turning validation errors into one clear sentence."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         field, problem = str(first["loc"][0]) if first["loc"] else "?", first["msg"]

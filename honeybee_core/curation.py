@@ -17,10 +17,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings, get_settings
+from honeybee_core.domain import ItemWhere, RuleScope
 from honeybee_core.errors import InputError
-from honeybee_core.rules import DIMENSIONS, parse_rule
+from honeybee_core.rules import parse_rule
 from honeybee_core.store import Repository
 
 
@@ -30,31 +31,34 @@ class SnapshotSpec:
     require_approval: bool = False
     stages: tuple[int, ...] = ()
     name: str | None = None
-    exclude: frozenset[str] = frozenset()  # ids held out, e.g. an evaluation set (issue 7)
+    exclude: frozenset[str] = frozenset()  # ids held out, e.g. an evaluation set
+
+
+def scope(spec: SnapshotSpec) -> RuleScope:
+    """Where the spec's rule picks from: kept items of its stages, rejected items, spec.exclude
+    and every held-out evaluation item out (they never train), and with require_approval only
+    approved items."""
+    return RuleScope(ItemWhere(stages=tuple(spec.stages)), approved_only=spec.require_approval,
+                     rejected_out=True, kept_only=True, exclude=frozenset(spec.exclude),
+                     heldout_out=True)
 
 
 def select(repo: Repository, spec: SnapshotSpec) -> list[str]:
-    """Ids of the items the spec selects, sorted."""
-    rule = parse_rule(spec.rule)
-    frame = repo.curation_candidates(list(spec.stages) or None)
-    if frame.empty:
-        return []
-    keep = rule.passes(frame[list(DIMENSIONS)].to_numpy(dtype=float))
-    keep &= (frame["decision"] != "reject").fillna(True).to_numpy(dtype=bool)
-    keep &= ~frame["id"].isin(spec.exclude).to_numpy(dtype=bool)
-    if spec.require_approval:
-        keep &= (frame["decision"] == "approve").fillna(False).to_numpy(dtype=bool)
-    return sorted(frame.loc[keep, "id"].tolist())
+    """Ids of the items the spec selects, sorted (the rule applied in the database, by the
+    same query a bulk decision runs)."""
+    return repo.rule_ids(parse_rule(spec.rule), scope(spec))
 
 
 def preview(repo: Repository, spec: SnapshotSpec) -> int:
-    return len(select(repo, spec))
+    """How many items the spec selects: one count(*)."""
+    return repo.rule_counts(parse_rule(spec.rule), scope(spec))[0]
 
 
+@writes("snapshot")
 def create_snapshot(repo: Repository, spec: SnapshotSpec, actor: Actor,
                     settings: Settings | None = None) -> dict[str, Any]:
     """Freeze the selection into data/runs/snapshots/<id>.parquet and the snapshots tables."""
-    require(actor, "snapshot")
+    require(actor, "snapshot", repo)
     settings = settings or get_settings()
     ids = select(repo, spec)
     if not ids:
@@ -83,4 +87,6 @@ def create_snapshot(repo: Repository, spec: SnapshotSpec, actor: Actor,
            "sha256": sha, "path": str(path.resolve()), "created_by": actor.name}
     with repo.db.transaction() as cur:
         repo.insert_snapshot(cur, row, ids)
-    return repo.snapshot(snapshot_id)
+    created = repo.snapshot(snapshot_id)
+    assert created is not None  # written just above
+    return created

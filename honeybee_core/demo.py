@@ -14,21 +14,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from honeybee_core.auth import DEMO_ACTOR, Actor, require, writes
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.pipeline import jobs
 from honeybee_core.pipeline.instructor import GenerateParams
 from honeybee_core.store import Repository
 
-DEMO_ACTOR = "demo"  # the jobs that write the demo items run as this actor
 DEMO_EXPERTS = ("demo-expert-a", "demo-expert-b")
 SHARED_NOISE = 0.9    # the experts' own view, in units of the verifier's spread per dimension
 PERSONAL_NOISE = 0.6  # each expert's scatter around it, same units
 
 
-def seed_demo(repo: Repository, settings: Settings | None = None) -> dict[str, int] | None:
-    """Seed an empty database; returns the counts, or None when the database already has items."""
-
+@writes("import_data")
+def seed_demo(repo: Repository, settings: Settings | None = None, *,
+              actor: Actor) -> dict[str, int] | None:
+    """Seed an empty database; returns the counts, or None when the database already has items.
+    The jobs run as auth.DEMO_ACTOR, whose name marks the demo's items."""
+    require(actor, "import_data", repo)
     settings = settings or get_settings()
     if repo.stats()["instructions"] > 0 or settings.demo_items == 0:
         return None
@@ -44,7 +47,7 @@ def seed_demo(repo: Repository, settings: Settings | None = None) -> dict[str, i
 
 def demo_items(repo: Repository) -> int:
     """How many items in the database the demo seeding wrote (0: no demo data here)."""
-    return repo.items_by_job_actor(DEMO_ACTOR)
+    return repo.items_by_job_actor(DEMO_ACTOR.name)
 
 
 def simulated_ratings(verifier: np.ndarray, n_experts: int, seed: int) -> np.ndarray:

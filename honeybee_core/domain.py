@@ -1,5 +1,5 @@
 """The words the store and the services share: score dimensions, verdicts, item filters, the
-explore query and its whitelists, and the content id of a triple.
+explore query and its whitelists, the scope of a filter rule, and the content id of a triple.
 
 A low module: it imports nothing of honeybee_core but the errors, so both sides can import it.
 """
@@ -90,3 +90,19 @@ class ExploreQuery:
     def offset(self) -> int:
         """Rows before this page."""
         return self.page * self.page_size
+
+
+@dataclass(frozen=True)
+class RuleScope:
+    """The scored items a filter rule is weighed on, and which of them it picks: those that
+    pass (approve, curation) or those that fail (reject). Unscored items are never candidates.
+    Empty and False mean "any"."""
+
+    where: ItemWhere = field(default_factory=ItemWhere)  # stages, topics, ..., one verifier
+    undecided_only: bool = False   # no decision in force
+    approved_only: bool = False    # the decision in force is approve
+    rejected_out: bool = False     # the decision in force is not reject
+    kept_only: bool = False        # near-duplicates out
+    exclude: frozenset[str] = frozenset()  # these ids out
+    heldout_out: bool = False      # items of any held-out evaluation set out
+    failing: bool = False          # pick the items that fail the rule

@@ -1,23 +1,30 @@
-"""Explore: the server-side paged item table, one item in full, and the home summary.
+"""Explore: the server-side paged item table, one item in full, bulk decisions on the filtered
+table, and the home summary.
 
 DuckDB filters, sorts and pages (LIMIT/OFFSET with bound parameters; sort columns from the
 whitelist in domain), so a rerun of the Explore page reads one page of rows, never the whole table.
+A bulk decision on the filtered table is one INSERT ... SELECT over the same filters.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from honeybee_core import memo
-from honeybee_core.domain import ExploreQuery
-from honeybee_core.errors import NotFoundError
+from honeybee_core.auth import Actor, require, writes
+from honeybee_core.domain import DECISIONS, ExploreQuery
+from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.review import bulk_preview
 from honeybee_core.store import Repository
+from honeybee_core.wording import header, past, plural
+
+_LABEL_WIDTH = 60  # characters of an instruction in the item picker
 
 
 @dataclass(frozen=True)
@@ -54,14 +61,72 @@ def explore(repo: Repository, query: ExploreQuery) -> ExplorePage:
     """One page of items matching query (checked when it was made), plus how many match. A page
     past the end (the filters narrowed since it was asked for) comes back as the last page."""
     summary = item_summary(repo, query.where.verifier)
-    if query.ids is not None:  # filtered here, in Arrow: the store's query stays as it is
-        summary = summary.filter(pc.is_in(summary["id"], value_set=pa.array(query.ids,
-                                                                             pa.string())))
     rows, total = repo.explore(summary, query)
     if rows.empty and total and query.page > 0:
         query = dataclasses.replace(query, page=(total - 1) // query.page_size)
         rows, total = repo.explore(summary, query)
     return ExplorePage(rows, total, query.page, query.page_size)
+
+
+def item_labels(rows: pd.DataFrame) -> dict[str, str]:
+    """id -> a label for the item picker that people can read and tell apart: the start of the
+    instruction (first line, cut at a word), topic and stage, and the id (instructions may
+    begin alike; ids never repeat)."""
+    labels = {}
+    for row in rows.itertuples():
+        text = "" if pd.isna(row.instruction) else str(row.instruction).strip().split("\n")[0]
+        text = re.sub(r"\s+", " ", text)
+        if len(text) > _LABEL_WIDTH:
+            text = text[:_LABEL_WIDTH].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+        topic = "no topic" if pd.isna(row.topic) else row.topic
+        labels[row.id] = f"{text or '(no instruction)'} · {topic}, stage {row.stage} · {row.id}"
+    return labels
+
+
+def clicked_item(rows: pd.DataFrame, positions: Sequence[int]) -> str | None:
+    """The id of the table row a person clicked (positions from the table's selection)."""
+    return str(rows["id"].iloc[positions[0]]) if positions and positions[0] < len(rows) \
+        else None
+
+
+def describe_query(query: ExploreQuery) -> str:
+    """The filters of query in words, e.g. 'stage 2, search "q1", accuracy 50-100'."""
+    where, parts = query.where, []
+    for name, values in (("stage", where.stages), ("topic", where.topics),
+                         ("task type", where.task_types), ("source", where.sources)):
+        if values:
+            parts.append(f"{name} {' or '.join(map(str, values))}")
+    if where.verifier:
+        parts.append(f"scored by {where.verifier}")
+    if query.search.strip():
+        parts.append(f'search "{query.search.strip()}"')
+    parts += [f"{header(c).lower()} {lo:g}-{hi:g}" for c, (lo, hi) in query.ranges.items()]
+    if query.rated is not None:
+        parts.append("rated by an expert" if query.rated else "not rated yet")
+    if query.decision is not None:
+        parts.append(query.decision if query.decision == "undecided" else past(query.decision))
+    if query.ids is not None:
+        parts.append(f"the {plural(len(query.ids), 'item')} linked from the Agreement page")
+    return ", ".join(parts) or "no filters: every item"
+
+
+@writes("bulk_decide")
+def decide_selection(repo: Repository, actor: Actor, query: ExploreQuery, decision: str,
+                     expected: int, reason: str | None = None) -> int:
+    """Approve or reject every item the query matches (all pages, not only the one shown), as
+    one INSERT ... SELECT. expected is the count the person was shown: if the filters match
+    another number now, nothing is written. Returns how many items were decided."""
+    require(actor, "bulk_decide", repo)
+    if decision not in DECISIONS:
+        raise InputError(f"Decision {decision!r} is unknown; use approve or reject.")
+    reason = (reason or "").strip() or f"bulk: filtered table ({describe_query(query)})"
+    with repo.db.transaction() as cur:
+        n = repo.decide_explored(cur, query, decision, actor.name, reason)
+        if n != expected:  # raising rolls the insert back
+            raise InputError(
+                f"The filters now match {plural(n, 'item')}, not the {expected:,} shown; look "
+                "at the table again before applying.")
+    return n
 
 
 def item_detail(repo: Repository, item_id: str) -> ItemDetail:
@@ -77,6 +142,7 @@ def item_detail(repo: Repository, item_id: str) -> ItemDetail:
 class HomeSummary:
     stats: dict
     rule: str
+    rule_sentence: str
     scored: int
     passing: int
     reviewers: pd.DataFrame
@@ -91,7 +157,7 @@ class HomeSummary:
 def home_summary(repo: Repository, rule: str | None = None, latest: int = 5) -> HomeSummary:
     """Counts by stage, the verifier pass rate under rule (default settings.filter_rule), rating
     progress per reviewer, and the latest jobs and training runs."""
-    plan = bulk_preview(repo, rule, "approve", undecided_only=False)
-    return HomeSummary(repo.stats(), plan.rule, plan.candidates, plan.n,
+    plan = bulk_preview(repo, rule, "approve", undecided_only=False)  # counts, in the database
+    return HomeSummary(repo.stats(), plan.rule, plan.description, plan.candidates or 0, plan.n,
                        repo.reviewer_progress(), repo.jobs(limit=latest),
                        repo.latest_training_runs(latest))

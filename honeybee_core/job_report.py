@@ -109,6 +109,8 @@ def board(repo: Repository, limit: int = 8,
             summary = f"{done:,} of {plural(total, 'item')} scored"
         elif job["kind"] == "evaluate":
             summary = f"{done:,} of {total:,} answers and grades"
+        elif job["kind"] == "answer":
+            summary = f"{done:,} of {plural(total, 'answer')}"
         else:
             summary = f"{done:,} of {total:,} done"
         summary += f", ${job['cost_usd']:.4f}" + _eta(job)

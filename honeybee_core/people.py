@@ -25,9 +25,10 @@ from honeybee_core.auth import (
     require,
     role_at_least,
     utcnow,
+    writes,
 )
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
-from honeybee_core.store import Repository
+from honeybee_core.store import Cursor, Repository
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 # One process owns the database (DuckDB's single writer), so a process-wide lock makes "is there
@@ -55,7 +56,7 @@ def audit_log(repo: Repository, limit: int = 200, person: str | None = None) -> 
     return repo.people_audit(limit, person)
 
 
-def _existing(repo: Repository, cur: Any, name: str) -> dict[str, Any]:
+def _existing(repo: Repository, cur: Cursor, name: str) -> dict[str, Any]:
     row = repo.person(name, cur)
     if row is None:
         raise NotFoundError(f"No person named {name!r}; add them first (People page or "
@@ -63,12 +64,13 @@ def _existing(repo: Repository, cur: Any, name: str) -> dict[str, Any]:
     return row
 
 
-def _keep_an_admin(repo: Repository, cur: Any, row: dict[str, Any], what: str) -> None:
+def _keep_an_admin(repo: Repository, cur: Cursor, row: dict[str, Any], what: str) -> None:
     if row["role"] == "admin" and row["active"] and repo.count_active_admins(cur) <= 1:
         raise InputError(f"{row['name']} is the last active admin and cannot be {what}; make "
                          "someone else an admin first.")
 
 
+@writes("manage_users")
 def add_person(repo: Repository, actor: Actor, name: str, role: str = "reviewer",
                password: str | None = None, email: str | None = None) -> Actor:
     """Add a new person (a password for password sign-in, an email for single sign-on)."""
@@ -88,6 +90,7 @@ def add_person(repo: Repository, actor: Actor, name: str, role: str = "reviewer"
     return Actor(name, role, repo)
 
 
+@writes("manage_users")
 def set_role(repo: Repository, actor: Actor, name: str, role: str) -> bool:
     """Give name the role; False when they had it already (nothing recorded then)."""
     who = require(actor, "manage_users", repo)
@@ -104,6 +107,7 @@ def set_role(repo: Repository, actor: Actor, name: str, role: str) -> bool:
     return True
 
 
+@writes("manage_users")
 def reset_password(repo: Repository, actor: Actor, name: str, password: str) -> None:
     """Set a new password; the person's open sessions end (they sign in with the new one)."""
     who = require(actor, "manage_users", repo)
@@ -116,6 +120,7 @@ def reset_password(repo: Repository, actor: Actor, name: str, password: str) -> 
                               f"{ended} session(s) ended")
 
 
+@writes("manage_users")
 def set_email(repo: Repository, actor: Actor, name: str, email: str | None) -> None:
     """Set (or clear) the email single sign-on matches; a linked provider account is kept."""
     who = require(actor, "manage_users", repo)
@@ -130,6 +135,7 @@ def set_email(repo: Repository, actor: Actor, name: str, email: str | None) -> N
                               f"{row['email'] or '-'} -> {email or '-'}")
 
 
+@writes("manage_users")
 def set_active(repo: Repository, actor: Actor, name: str, active: bool) -> bool:
     """Deactivate (sessions end, ratings stay theirs) or reactivate; False if already so."""
     who = require(actor, "manage_users", repo)
@@ -147,6 +153,7 @@ def set_active(repo: Repository, actor: Actor, name: str, active: bool) -> bool:
     return True
 
 
+@writes("manage_users")
 def add_or_update(repo: Repository, actor: Actor, name: str, role: str,
                   password: str | None = None, email: str | None = None) -> bool:
     """`honeybee users add`: create the person, or set an existing one's role (and password,
@@ -164,7 +171,7 @@ def add_or_update(repo: Repository, actor: Actor, name: str, role: str,
     return False
 
 
-def free_name(repo: Repository, cur: Any, wanted: str) -> str:
+def free_name(repo: Repository, cur: Cursor, wanted: str) -> str:
     """wanted, or "wanted 2", "wanted 3"... whichever no person or rating uses yet."""
     base = wanted if wanted.lower() not in RESERVED_NAMES else wanted + " sso"
     name, n = base, 1

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from honeybee_core.auth import Actor, role_at_least
+from honeybee_core.auth import Actor, require, role_at_least, writes
 from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.errors import InputError, PermissionDeniedError
 from honeybee_core.limits import short
@@ -33,12 +33,14 @@ class RatingsWritten:
     new_annotators: tuple[str, ...]
 
 
+@writes("import_data")
 def write_ratings(
     repo: Repository, frame: pd.DataFrame, actor: Actor, *, file_name: str,
     replace: bool = False, create_annotators: bool = False,
 ) -> RatingsWritten:
     """Write frame's ratings (one row per item and annotator, `_number` naming the record) by the
     rules above, in one transaction; a refusal changes nothing."""
+    actor = require(actor, "import_data", repo)  # replace= is judged on the stored role
     if replace and not role_at_least(actor.role, "admin"):
         raise PermissionDeniedError(
             f"--replace overwrites other people's ratings and needs the admin role; "

@@ -12,17 +12,17 @@ so agreement is measured across the whole score range rather than on the crowded
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from honeybee_core import guidelines, memo
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import get_settings
-from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere
+from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere, RuleScope
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.limits import MAX_COMMENT  # typed and imported comments share it
 from honeybee_core.rules import FilterRule, parse_rule
@@ -60,6 +60,13 @@ class Rating:
     comment: str | None = None
     blind: bool = True
 
+    @classmethod
+    def from_scores(cls, scores: Iterable[float | None], verdict: str,
+                    comment: str | None = None, blind: bool = True) -> Rating:
+        """A rating from its four scores in DIMENSIONS order."""
+        accuracy, relevance, completeness, reasonableness = scores
+        return cls(accuracy, relevance, completeness, reasonableness, verdict, comment, blind)
+
     @property
     def scores(self) -> tuple[float | None, ...]:
         return tuple(getattr(self, d) for d in DIMENSIONS)
@@ -96,13 +103,15 @@ class Progress:
 
 @dataclass(frozen=True)
 class BulkPlan:
-    """What a bulk decision would do: how many items the rule selects, out of how many."""
+    """What a bulk decision would do (or did): how many items the rule picks, out of how many
+    scored candidates (None after applying: the decision is one INSERT and counts only what it
+    wrote), and the rule as a sentence."""
 
     rule: str
     decision: str
     n: int
-    candidates: int
-    ids: list[str] = field(default_factory=list, repr=False)
+    candidates: int | None
+    description: str = ""
 
 
 def filter_options(repo: Repository) -> dict[str, list]:
@@ -195,6 +204,7 @@ def _check_rating(rating: Rating) -> Rating:
     return rating
 
 
+@writes("rate")
 def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) -> bool:
     """Store (or update) actor's rating of item_id, committed at once; True when it is new.
 
@@ -203,7 +213,7 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
     The guideline version in force is stored with the rating (an edit that keeps the scores
     keeps the version they were given under).
     """
-    require(actor, "rate")
+    actor = require(actor, "rate", repo)  # the stored role, for the annotator row
     _check_rating(rating)
     if repo.item(item_id) is None:
         raise NotFoundError(f"Item {item_id!r} does not exist; reload the queue.")
@@ -212,7 +222,8 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
     comment = (rating.comment or "").strip() or None
     with repo.db.transaction() as cur:
         before = repo.rating_of(item_id, actor.name)
-        blind, version = bool(rating.blind), guidelines.in_force(repo, cur)
+        blind = bool(rating.blind)
+        version: int | None = guidelines.in_force(repo, cur)
         if before is not None and _same_scores(before, scores):
             blind = bool(before["blind"])
             version = _int_or_none(before.get("guideline_version"))
@@ -224,12 +235,12 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
     return before is None
 
 
-def _int_or_none(value: object) -> int | None:
+def _int_or_none(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
 def _same_scores(row: dict, scores: Sequence[float | None]) -> bool:
-    def norm(v: object) -> float | None:
+    def norm(v: float | None) -> float | None:
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
     return all(norm(row[d]) == s for d, s in zip(DIMENSIONS, scores, strict=True))
 
@@ -240,11 +251,12 @@ def get_rating(repo: Repository, actor: Actor, item_id: str) -> Rating | None:
     if row is None:
         return None
 
-    def score(v: object) -> float | None:
+    def score(v: float | None) -> float | None:
         return None if v is None or pd.isna(v) else float(v)
-    return Rating(*(score(row[d]) for d in DIMENSIONS), verdict=row["verdict"] or "approve",
-                  comment=row["comment"] if isinstance(row["comment"], str) else None,
-                  blind=bool(row["blind"]))
+    return Rating.from_scores((score(row[d]) for d in DIMENSIONS),
+                              verdict=row["verdict"] or "approve",
+                              comment=row["comment"] if isinstance(row["comment"], str) else None,
+                              blind=bool(row["blind"]))
 
 
 def my_ratings(repo: Repository, actor: Actor, limit: int = 200) -> pd.DataFrame:
@@ -264,12 +276,13 @@ def compare_with_verifier(rating: Rating, verifier_scores: pd.DataFrame) -> pd.D
 
 
 # -- decisions ----------------------------------------------------------------------------------
+@writes("decide")
 def decide(
     repo: Repository, actor: Actor, item_ids: str | Sequence[str], decision: str,
     reason: str | None = None,
 ) -> int:
     """Approve or reject items (curators); history is kept, the latest decision is in force."""
-    require(actor, "decide")
+    require(actor, "decide", repo)
     ids = [item_ids] if isinstance(item_ids, str) else list(dict.fromkeys(item_ids))
     if decision not in DECISIONS:
         raise InputError(f"Decision {decision!r} is unknown; use approve or reject.")
@@ -293,17 +306,12 @@ def _rule(rule: str | FilterRule | None) -> FilterRule:
     return parse_rule(rule if rule is not None else get_settings().filter_rule)
 
 
-def _plan(
-    repo: Repository, cur: object, rule: FilterRule, decision: str, verifier: str | None,
-    undecided_only: bool,
-) -> BulkPlan:
+def _scope(decision: str, verifier: str | None, undecided_only: bool) -> RuleScope:
+    """Approve picks the scored items passing the rule, reject those failing it."""
     if decision not in DECISIONS:
         raise InputError(f"Decision {decision!r} is unknown; use approve or reject.")
-    ids, scores = repo.item_scores(cur, verifier, undecided_only)
-    passing = rule.passes(scores) if len(ids) else np.zeros(0, dtype=bool)
-    keep = passing if decision == "approve" else ~passing
-    chosen = [i for i, k in zip(ids, keep, strict=True) if k]
-    return BulkPlan(str(rule), decision, len(chosen), len(ids), chosen)
+    return RuleScope(ItemWhere(verifier=verifier), undecided_only=undecided_only,
+                     failing=decision == "reject")
 
 
 def bulk_preview(
@@ -311,31 +319,34 @@ def bulk_preview(
     verifier: str | None = None, undecided_only: bool = True,
 ) -> BulkPlan:
     """How many scored items a bulk decision would touch: approve those passing the rule (default
-    settings.filter_rule), or reject those failing it; by default only undecided items."""
-    return _plan(repo, repo.db.cursor(), _rule(rule), decision, verifier, undecided_only)
+    settings.filter_rule), or reject those failing it; by default only undecided items.
+    One count(*) in the database."""
+    parsed = _rule(rule)
+    n, candidates = repo.rule_counts(parsed, _scope(decision, verifier, undecided_only))
+    return BulkPlan(str(parsed), decision, n, candidates, parsed.describe())
 
 
+@writes("bulk_decide")
 def bulk_apply(
     repo: Repository, actor: Actor, rule: str | FilterRule | None = None,
     decision: str = "approve", *, verifier: str | None = None, undecided_only: bool = True,
     reason: str | None = None, expected: int | None = None,
 ) -> BulkPlan:
-    """Apply a bulk decision in one transaction, recording the rule on every decision.
+    """Apply a bulk decision as one INSERT ... SELECT, recording the rule on every decision.
 
-    With expected (the preview's count) a selection that changed since the preview is refused,
-    so a curator never applies to more items than they were shown.
+    With expected (the preview's count) a selection that changed since the preview is refused
+    and nothing is written, so a curator never applies to more items than they were shown.
     """
-    require(actor, "bulk_decide")
+    require(actor, "bulk_decide", repo)
     parsed = _rule(rule)
+    scope = _scope(decision, verifier, undecided_only)
+    what = "passes" if decision == "approve" else "fails"
     with repo.db.transaction() as cur:
-        plan = _plan(repo, cur, parsed, decision, verifier, undecided_only)
-        if expected is not None and plan.n != expected:
+        n = repo.decide_by_rule(cur, parsed, scope, decision, actor.name,
+                                (reason or "").strip() or f"bulk: {what} {parsed}")
+        if expected is not None and n != expected:  # raising rolls the insert back
             raise InputError(
-                f"The rule now selects {plan.n} items, not the {expected} previewed; preview "
+                f"The rule now selects {n} items, not the {expected} previewed; preview "
                 "again before applying."
             )
-        if plan.n:
-            what = "passes" if decision == "approve" else "fails"
-            repo.add_decisions(cur, plan.ids, decision, actor.name,
-                               (reason or "").strip() or f"bulk: {what} {plan.rule}", plan.rule)
-    return plan
+    return BulkPlan(str(parsed), decision, n, None, parsed.describe())

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from honeybee_core import training_runs
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.store import Repository, rows
 from honeybee_core.training import runner
 from honeybee_core.training.adapters import find_weights
@@ -83,10 +84,13 @@ def runs_table(repo: Repository, limit: int = 50) -> pd.DataFrame:
     })
 
 
-def board_key(repo: Repository) -> Hashable:
-    """What the run board shows, after ingesting active runs: it changes exactly when the
-    board would look different (state, phase, step, a new metrics line, a new run)."""
-    training_runs.refresh_active(repo)
+@writes("launch_run")
+def board_key(repo: Repository, actor: Actor) -> Hashable:
+    """What the run board shows, after ingesting active runs (actor: who watches, a curator):
+    it changes exactly when the board would look different (state, phase, step, a new metrics
+    line, a new run)."""
+    require(actor, "launch_run", repo)
+    training_runs.refresh_active(repo, actor=actor)
     shown = []
     for run in rows(repo.runs(20)):
         phase = runner.read_status(run["out_dir"]).get("phase") if run["status"] in ACTIVE \

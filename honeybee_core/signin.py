@@ -49,7 +49,7 @@ def sign_in_password(repo: Repository, name: str, password: str, address: str | 
     throttle.check(repo, name, address, now)
     row = repo.person(name) if name else None
     ok = verify_password(row["password_hash"] if row else None, password or "")
-    if not ok or not row["active"]:
+    if row is None or not ok or not row["active"]:
         throttle.failed(repo, name, address, now)
         # one message for every case, so the form does not reveal which names exist
         raise PermissionDeniedError(

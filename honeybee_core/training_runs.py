@@ -15,13 +15,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from honeybee_core.auth import Actor, require
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, NotFoundError, TrainingError
 from honeybee_core.limits import read_json_object
 from honeybee_core.store import Repository
 from honeybee_core.training import runner
 from honeybee_core.training.config import parse_config, save_config
+from honeybee_core.training.presets import build_config
 
 SNAPSHOT_FILE = "snapshot.parquet"
 _METRIC_KEYS = ("step", "epoch", "loss", "eval_loss", "learning_rate", "tokens_per_s",
@@ -62,15 +63,17 @@ def _new_run_folder(folder: Path) -> Path:
     return folder
 
 
+@writes("launch_run")
 def launch_run(
     repo: Repository, snapshot: str, actor: Actor, *, overrides: dict[str, Any] | None = None,
     stage: int | None = None, out_dir: str | Path | None = None, force: bool = False,
-    settings: Settings | None = None,
+    settings: Settings | None = None, preset: str = "fast",
 ) -> dict[str, Any]:
-    """Validate, copy the snapshot into a new run folder, start the detached training process."""
-    require(actor, "launch_run")
+    """Validate, copy the snapshot into a new run folder, start the detached training process;
+    the preset's fields (training/presets.py) lie under the overrides."""
+    require(actor, "launch_run", repo)
     settings = settings or get_settings()
-    refresh_active(repo)
+    refresh_active(repo, actor=actor)
     if not force and repo.active_runs():
         raise TrainingError(
             f"Run {repo.active_runs()[0]} is still training; stop it first or launch with "
@@ -80,10 +83,8 @@ def launch_run(
     run_id = f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
     folder = Path(out_dir or Path(settings.runs_dir) / run_id).expanduser().resolve()
     # every check that can fail runs before the folder exists: a refusal leaves nothing behind
-    parse_config({**(overrides or {}), "snapshot_path": str(source), "out_dir": str(folder)},
-                 where="the run settings").resolved().check_inputs()
-    config = parse_config({**(overrides or {}), "snapshot_path": str(folder / SNAPSHOT_FILE),
-                           "out_dir": str(folder)}, where="the run settings")
+    config = build_config(preset, overrides, folder)
+    config.model_copy(update={"snapshot_path": Path(source)}).resolved().check_inputs()
     existed = folder.exists()
     _new_run_folder(folder)
     try:
@@ -108,7 +109,7 @@ def launch_run(
         "pid": info.pid, "max_steps": config.max_steps if config.max_steps > 0 else None,
         "created_by": actor.name,
     })
-    return repo.run(run_id)
+    return _get(repo, run_id)
 
 
 def _discard(folder: Path, existed: bool) -> None:
@@ -127,8 +128,10 @@ def _snapshot_stage(repo: Repository, snapshot_id: str | None) -> int:
     return stages or 1
 
 
-def ingest(repo: Repository, run_id: str) -> dict[str, Any]:
+@writes("launch_run")
+def ingest(repo: Repository, run_id: str, *, actor: Actor) -> dict[str, Any]:
     """Copy the run folder's status and new metric lines into the database; return the run."""
+    require(actor, "launch_run", repo)
     run = _get(repo, run_id)
     folder = Path(run["out_dir"])
     status = runner.read_status(folder)
@@ -159,7 +162,7 @@ def ingest(repo: Repository, run_id: str) -> dict[str, Any]:
                 final = json.loads(manifest.read_text(encoding="utf-8")).get("metrics")
                 fields["final_metrics"] = json.dumps(final)
         repo.update_run(run_id, cur, **fields)
-    return repo.run(run_id)
+    return _get(repo, run_id)
 
 
 def _still_there(records: list[dict[str, Any]], last: tuple | None) -> bool:
@@ -180,22 +183,26 @@ def _get(repo: Repository, run_id: str) -> dict[str, Any]:
     return run
 
 
-def refresh_active(repo: Repository) -> None:
+@writes("launch_run")
+def refresh_active(repo: Repository, *, actor: Actor) -> None:
+    require(actor, "launch_run", repo)
     for run_id in repo.active_runs():
-        ingest(repo, run_id)
+        ingest(repo, run_id, actor=actor)
 
 
+@writes("launch_run")
 def stop_run(repo: Repository, run_id: str, actor: Actor) -> bool:
     """Ask the run to save a checkpoint and stop (SIGTERM to its process group)."""
-    require(actor, "launch_run")
+    require(actor, "launch_run", repo)
     return runner.stop(_get(repo, run_id)["out_dir"])
 
 
+@writes("launch_run")
 def resume_run(repo: Repository, run_id: str, actor: Actor,
                extra_steps: int | None = None) -> dict[str, Any]:
     """Continue a stopped or failed run from its last checkpoint, in the same folder."""
-    require(actor, "launch_run")
-    run = ingest(repo, run_id)
+    require(actor, "launch_run", repo)
+    run = ingest(repo, run_id, actor=actor)
     if run["status"] in ("starting", "running"):
         raise TrainingError(f"Run {run_id} is still running; stop it before resuming.")
     folder = Path(run["out_dir"])
@@ -217,15 +224,17 @@ def resume_run(repo: Repository, run_id: str, actor: Actor,
     info = runner.launch(config)
     repo.update_run(run_id, status="starting", pid=info.pid, error=None, finished_at=None,
                     config=config.model_dump_json())
-    return ingest(repo, run_id)  # the checkpoint's step, from the first moment
+    return ingest(repo, run_id, actor=actor)  # the checkpoint's step, from the first moment
 
 
+@writes("launch_run")
 def wait_for(repo: Repository, run_id: str, timeout: float = 3600, poll_s: float = 1.0,
-             on_update: Any = None) -> dict[str, Any]:
+             on_update: Any = None, *, actor: Actor) -> dict[str, Any]:
     """Ingest until the run ends (the CLI's foreground mode)."""
+    require(actor, "launch_run", repo)
     deadline = time.monotonic() + timeout
     while True:
-        run = ingest(repo, run_id)
+        run = ingest(repo, run_id, actor=actor)
         if on_update:
             on_update(run)
         if run["status"] not in ("starting", "running"):
@@ -254,13 +263,14 @@ _CLI_FLAGS = {"base_model": "--base-model", "init_adapter": "--init-adapter", "e
               "lora_r": "--lora-r", "per_device_batch_size": "--batch-size"}
 
 
-def preview_commands(snapshot: str, overrides: dict[str, Any], nproc: int = 2) -> dict[str, str]:
+def preview_commands(snapshot: str, overrides: dict[str, Any], nproc: int = 2,
+                     preset: str = "fast") -> dict[str, str]:
     """What launching these settings means on a command line, before anything starts: the
     `honeybee train` line (fields without a flag go into --config run.json) and the multi-GPU
     lines for the run.json the launch will write."""
     import shlex
 
-    parts = ["honeybee", "train", "--snapshot", snapshot]
+    parts = ["honeybee", "train", "--snapshot", snapshot, "--preset", preset]
     extra = {}
     for key, value in overrides.items():
         if key in _CLI_FLAGS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -15,6 +15,7 @@ from honeybee_core.store import Repository
 from honeybee_core.web_routes import app_repository
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def _repository(path: str) -> Repository:
@@ -54,10 +55,11 @@ def rerun_on_change(fingerprint: Callable[[], Hashable], key: str, every: float 
     st.fragment(run_every=every)(watch)()
 
 
-def attempt(action: Callable[[], T]) -> T | None:
-    """Run a core call; a HoneybeeError becomes one st.error line and nothing else happens."""
+def attempt(action: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+    """Run a core call, action(*args, **kwargs); a HoneybeeError becomes one st.error line and
+    nothing else happens."""
     try:
-        return action()
+        return action(*args, **kwargs)
     except HoneybeeError as exc:
         st.error(str(exc))
         return None

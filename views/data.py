@@ -29,16 +29,18 @@ if upload is not None and st.button("Import", key="import_go", type="primary"):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / safefile.plain_name(upload.name)  # the browser chose that name
         path.write_bytes(upload.getvalue())
+        result: transfer.RatingsResult | transfer.ImportResult | None
         if kind == "Expert ratings":
             result = attempt(lambda: transfer.import_ratings(
                 store, path, actor=actor, replace=replace, create_annotators=create))
         else:
             fmt = "verifier" if kind == "Verifier results" else "auto"
-            result = attempt(lambda: transfer.import_file(store, path, fmt, verifier=verifier))
+            result = attempt(lambda: transfer.import_file(store, path, fmt, verifier=verifier,
+                                                          actor=actor))
     if result is not None:
         st.success(", ".join(f"{header(k)}: {v}" for k, v in result.as_dict().items()
                              if k != "path"))
-        if getattr(result, "replace", False):
+        if isinstance(result, transfer.RatingsResult) and result.replace:
             st.warning(f"--replace: {result.replaced} rating(s) by other people were replaced; "
                        "their old values are in the ratings history.")
 
@@ -48,7 +50,8 @@ approved = st.checkbox("Approved items only", key="export_approved")
 if st.button("Prepare download", key="export_go"):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / ("honeybee." + {"alpaca": "json"}.get(fmt, fmt))
-        result = attempt(lambda: transfer.export_items(store, out, fmt, approved=approved))
-        if result is not None:
-            st.download_button(f"Download {plural(result.items, 'item')}", out.read_bytes(),
+        exported = attempt(lambda: transfer.export_items(store, out, fmt, approved=approved,
+                                                         actor=actor))
+        if exported is not None:
+            st.download_button(f"Download {plural(exported.items, 'item')}", out.read_bytes(),
                                file_name=out.name, key="export_download")

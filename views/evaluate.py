@@ -2,40 +2,49 @@
 
 import streamlit as st
 
-from honeybee_core import auth, charts, job_report, run_report, stages
-from honeybee_core.config import get_settings
-from honeybee_core.pipeline import evaluate, feedback, jobs
+from honeybee_core import auth, charts, job_report
+from honeybee_core import stage_table as stages
+from honeybee_core.pipeline import evaluator
 from honeybee_core.store import rows
 from honeybee_core.wording import readable
-from views.common import attempt, current_actor, repo, rerun_on_change
+from views.common import current_actor, repo, rerun_on_change
+from views.evaluate_forms import evaluate_form, feedback_form
 from views.matsci_table import render_matsci_table
 
-PROVIDERS = ["offline", "openai", "anthropic"]
-settings = get_settings()
 store = repo()
 actor = current_actor("reviewer")
-st.title("Evaluate")
-st.caption("The Evaluator grades the student's answers on held-out items against their references "
-           "(0-100). The offline evaluator is a heuristic (token overlap), not an LLM.")
 
-known = store.evaluators()
-labels = [f"{e} · {r}" for e, r in zip(known["evaluator"], known["rubric_version"], strict=True)]
-pick = st.selectbox("Evaluator", range(len(labels)), format_func=labels.__getitem__,
-                    key="eval_evaluator") if labels else None
-chosen = known.iloc[pick] if pick is not None else {"evaluator": None, "rubric_version": None}
-frame = stages.evaluation_frame(store, chosen["evaluator"], chosen["rubric_version"])
-table = stages.stage_table(frame)
-if table.empty:
-    st.info("No evaluations yet: a curator evaluates a finished run below "
-            "(or `honeybee evaluate --run RUN_ID`).")
-else:
+
+def stage_table_section():
+    """The stage table of one evaluator and rubric on the held-out set; returns (frame, table)."""
     st.subheader("Stage table")
+    known = store.evaluators()
+    labels = [f"{e} · {evaluator.RUBRIC_LABELS.get(r, r)}"
+              for e, r in zip(known["evaluator"], known["rubric_version"], strict=True)]
+    pick = st.selectbox("Evaluator and rubric", range(len(labels)), key="eval_evaluator",
+                        format_func=labels.__getitem__) if labels else None
+    chosen = known.iloc[pick] if pick is not None else {"evaluator": None,
+                                                        "rubric_version": None}
+    every = st.toggle("Every graded item, not only the held-out set", key="eval_every_item")
+    set_id = None if every else stages.CURRENT
+    frame = stages.evaluation_frame(store, chosen["evaluator"], chosen["rubric_version"], set_id)
+    table = stages.stage_table(frame)
+    if table.empty:
+        st.info("No evaluations yet: a curator evaluates a finished run, an API model or the "
+                "references below (or `honeybee evaluate --run RUN_ID`).")
+        return frame, table
     st.dataframe(readable(table, {"n": "Answers", "mean": "Mean grade"}), hide_index=True,
                  key="eval_stage_table")
+    st.caption(stages.caption(store, frame, set_id))
     st.plotly_chart(charts.stage_chart(table), key="eval_stage_chart")
+    return frame, table
+
+
+def inspect_section(frame, table):
+    """Weakest topics and task types and the worst answers of one row."""
     names = dict(zip(table["run_id"], table["model"], strict=True))
     focus = st.selectbox("Model to inspect", list(names), index=len(names) - 1,
-                         format_func=names.get, key="eval_focus")
+                         format_func=names.__getitem__, key="eval_focus")
     left, right = st.columns(2)
     left.markdown("**Weakest topics**")
     left.dataframe(readable(stages.weakest(frame, "topic", focus), {"n": "Answers"}),
@@ -58,59 +67,33 @@ else:
             st.caption(row["rationale"] or "")
 
 
-def model_input(provider: str, key: str, configured: str, configured_provider: str) -> str:
-    default = configured if provider == "offline" or configured_provider != "offline" else ""
-    return st.text_input("Model", default, key=key)
+BOARD = ("evaluate", "answer", "feedback")
 
 
-if auth.role_at_least(actor.role, "curator"):
-    st.subheader("Next stage")
-    ev, fb = st.columns(2)
-    ready = run_report.evaluable_runs(store)  # finished, or stopped with a checkpoint
-    with ev:
-        st.markdown("**Evaluate a run** (its answers and the base model's)")
-        run = st.selectbox("Run", list(ready), format_func=ready.get, key="eval_run",
-                           placeholder="No run has weights yet")
-        if run is not None:
-            st.caption(f"The run answers with {run_report.weights_note(store, run)}.")
-        provider = st.selectbox("Evaluator", PROVIDERS, key="eval_provider",
-                                index=PROVIDERS.index(settings.evaluator_provider))
-        model = model_input(provider, "eval_model", settings.evaluator_model,
-                            settings.evaluator_provider)
-        n = st.number_input("Held-out items", 1, 100_000, 50, key="eval_n")
-        if st.button("Launch evaluation", key="eval_launch", disabled=run is None):
-            params = evaluate.EvaluateParams(run=run, provider=provider, model=model, n=int(n),
-                                             concurrency=settings.concurrency)
-            if attempt(lambda: evaluate.check_launch(actor, params)) is not None:
-                jobs.start_in_background(evaluate.run_evaluate, store, params, actor=actor.name)
-                st.success("Evaluation started; progress below.")
-    with fb:
-        st.markdown("**Feedback**: new next-stage triples for the weak answers")
-        fb_run = st.selectbox("Evaluated run", list(table["run_id"]), key="fb_run")
-        threshold = st.number_input("Weak: any grade below", 1.0, 100.0, 100.0, key="fb_threshold")
-        fb_n = st.number_input("At most this many weak answers (0 = all)", 0, 100_000, 0,
-                               key="fb_n")
-        fb_provider = st.selectbox("Instructor", PROVIDERS, key="fb_provider",
-                                   index=PROVIDERS.index(settings.instructor_provider))
-        fb_model = model_input(fb_provider, "fb_model", settings.instructor_model,
-                               settings.instructor_provider)
-        if st.button("Generate feedback", key="fb_launch", disabled=fb_run is None):
-            fb_params = feedback.FeedbackParams(
-                run=fb_run, provider=fb_provider, model=fb_model, threshold=float(threshold),
-                n=int(fb_n) or None, concurrency=settings.concurrency)
-            if attempt(lambda: feedback.check_launch(actor, fb_params)) is not None:
-                jobs.start_in_background(feedback.run_feedback, store, fb_params,
-                                         actor=actor.name)
-                st.success("Feedback generation started; verify the new items next.")
-
-    for job in job_report.board(store, limit=20, kinds=("evaluate", "feedback")):
+def job_board() -> None:
+    """Evaluation, answering and feedback jobs in their own units; redrawn when one moves on."""
+    for job in job_report.board(store, limit=20, kinds=BOARD):
         st.progress(job["fraction"], text=f"{job['kind'].capitalize()} {job['id']}: "
                     f"{job['status']} — {job['summary']}")
         if job["explore"]:  # feedback's new triples, on the Explore page
             st.page_link("views/explore.py", label=f"Open the items of {job['id']} in Explore",
                          icon="🔎", query_params=job["explore"])
-    # redraws when one of these jobs moves on, and only then
-    rerun_on_change(lambda: job_report.board_key(store, ("evaluate", "feedback")),
-                    "eval_jobs_seen")
+    rerun_on_change(lambda: job_report.board_key(store, BOARD), "eval_jobs_seen")
+
+
+st.title("Evaluate")
+st.caption("The Evaluator grades answers to one held-out set (0-100). The offline evaluator is a "
+           "heuristic (token overlap; reference-free under rubric v2), not an LLM.")
+frame, table = stage_table_section()
+if not table.empty:
+    inspect_section(frame, table)
+if auth.role_at_least(actor.role, "curator"):
+    st.subheader("Next stage")
+    ev, fb = st.columns(2)
+    with ev:
+        evaluate_form(store, actor)
+    with fb:
+        feedback_form(store, actor, table)
+    job_board()
 
 render_matsci_table()

@@ -4,9 +4,10 @@ import streamlit as st
 
 from honeybee_core import audit, explore, job_report, review
 from honeybee_core.audit_report import CELLS
-from honeybee_core.config import get_settings
 from honeybee_core.domain import RANGE_COLUMNS, SORT_COLUMNS, ExploreQuery, ItemWhere
+from honeybee_core.rules import parse_rule
 from honeybee_core.wording import header, past, plural, readable
+from views.bulk_decide import bulk_section
 from views.common import attempt, current_actor, repo
 from views.item_view import show_item, show_verifier
 
@@ -17,11 +18,13 @@ if ss.get("ex_msg"):
     st.success(ss.pop("ex_msg"))
 link, only = audit.from_explore_params(st.query_params.to_dict()), None
 if link is not None:  # a confusion cell linked from the Agreement page
-    only = attempt(lambda: tuple(audit.confusion_ids(store, *link)))
+    ids = attempt(audit.confusion_ids, store, *link)
+    only = None if ids is None else tuple(ids)
     if only is not None:
         note, clear = st.columns([5, 1])
         note.info(f"Only the {plural(len(only), 'item')} {CELLS[link[2]]} under the rule "
-                  f"`{link[1]}` (from the Agreement page); the filters below narrow them further.")
+                  f"`{link[1]}` ({parse_rule(link[1]).describe()}), from the Agreement page; "
+                  "the filters below narrow them further.")
         if clear.button("Show all items", key="ex_clear_link"):
             st.query_params.clear()
             st.rerun()
@@ -66,14 +69,23 @@ if result is None:
 ss["ex_page"] = result.page + 1  # past the end: the last page (set before the widget exists)
 matches = "matches" if result.total == 1 else "match"
 c4.caption(f"{plural(result.total, 'item')} {matches} · page {result.page + 1} of {result.pages}")
-st.dataframe(readable(result.rows), hide_index=True, key="ex_table")
+st.caption("Click a row to open the item below.")
+event = st.dataframe(readable(result.rows), hide_index=True, key="ex_table", on_select="rerun",
+                     selection_mode="single-row")
+clicked = explore.clicked_item(result.rows, event.selection.rows)
+if clicked != ss.get("ex_clicked"):  # a new click opens that row; the picker may move on after
+    ss["ex_clicked"] = clicked
+    if clicked is not None:
+        ss["ex_item"] = clicked
 if result.pages > 1:
     st.columns([1, 5])[0].number_input("Page", 1, result.pages, key="ex_page")
 
 if not result.rows.empty:
-    labels = dict(zip(result.rows["id"], result.rows["instruction"].str.slice(0, 100),
-                      strict=True))
-    item_id = st.selectbox("Item detail", list(labels), format_func=labels.get, key="ex_item")
+    labels = explore.item_labels(result.rows)
+    if ss.get("ex_item") not in labels:  # an item of another page or filter
+        ss.pop("ex_item", None)
+    item_id = st.selectbox("Item detail", list(labels), format_func=labels.__getitem__,
+                           key="ex_item")
     detail = attempt(lambda: explore.item_detail(store, item_id))
     if detail is not None:
         left, right = st.columns([3, 2], gap="large")
@@ -89,33 +101,10 @@ if not result.rows.empty:
                 reason = st.text_input("Reason (optional)", key="ex_reason")
                 a, r = st.columns(2)
                 for col, verdict in ((a, "approve"), (r, "reject")):
-                    if col.button(verdict.capitalize(), key=f"ex_{verdict}") and attempt(
-                            lambda v=verdict: review.decide(store, actor, item_id, v, reason)):
+                    if col.button(verdict.capitalize(), key=f"ex_{verdict}") and bool(attempt(
+                            review.decide, store, actor, item_id, verdict, reason)):
                         ss["ex_msg"] = f"Item {past(verdict)}."
                         st.rerun()
 
 if actor.can("bulk_decide"):
-    with st.expander("Bulk decision by rule (curators)"):
-        rule = st.text_input("Rule", get_settings().filter_rule, key="ex_rule",
-                             help="e.g. mean>=95,min>=90 (the paper's) or accuracy>=90")
-        bulk = st.radio("Decision", ["approve", "reject"], horizontal=True, key="ex_bulk_decision",
-                        format_func={"approve": "approve items that pass",
-                                     "reject": "reject items that fail"}.get)
-        only_new = st.checkbox("Only undecided items", True, key="ex_bulk_undecided")
-        inputs = (rule, bulk, only_new)
-        if st.button("Preview", key="ex_bulk_preview"):
-            plan = attempt(lambda: review.bulk_preview(store, rule, bulk,
-                                                       undecided_only=only_new))
-            ss["ex_bulk_plan"] = (inputs, plan.n) if plan else None
-        planned = ss.get("ex_bulk_plan")
-        if planned and planned[0] == inputs:  # a preview of exactly these inputs comes first
-            st.info(f"{plural(planned[1], 'item')} would be {past(bulk)} under {rule}.")
-            if st.button(f"Apply to {plural(planned[1], 'item')}", key="ex_bulk_apply",
-                         type="primary"):
-                done = attempt(lambda: review.bulk_apply(
-                    store, actor, rule, bulk, undecided_only=only_new, expected=planned[1]))
-                ss["ex_bulk_plan"] = None
-                if done is not None:
-                    ss["ex_msg"] = (f"{plural(done.n, 'item')} {past(bulk)}; the rule is "
-                                    "recorded on each.")
-                    st.rerun()
+    bulk_section(store, actor, query, result.total)

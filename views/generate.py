@@ -12,10 +12,11 @@ from honeybee_core.pipeline.costs import estimate_generation, estimate_verificat
 from honeybee_core.pipeline.instructor import GenerateParams
 from honeybee_core.pipeline.prompts import VERIFY_VERSION
 from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
+from honeybee_core.providers import registry
 from honeybee_core.wording import readable
 from views.common import attempt, current_actor, repo, rerun_on_change
 
-PROVIDERS = ["offline", "openai", "anthropic"]
+PROVIDERS = registry.names()
 settings = get_settings()
 store = repo()
 actor = current_actor("curator")
@@ -27,10 +28,11 @@ gen, ver = st.columns(2)
 
 with gen:
     st.subheader("Instructor")
-    provider = st.selectbox("Provider", PROVIDERS, key="gen_provider",
-                            index=PROVIDERS.index(settings.instructor_provider))
-    model = st.text_input("Model", settings.instructor_model if provider == "offline"
-                          or settings.instructor_provider != "offline" else "", key="gen_model")
+    kind = registry.provider_class(st.selectbox(
+        "Provider", PROVIDERS, key="gen_provider",
+        index=PROVIDERS.index(registry.provider_class(settings.instructor_provider).name)))
+    model = st.text_input("Model", registry.suggested_model(
+        kind, settings.instructor_provider, settings.instructor_model), key="gen_model")
     topics = st.multiselect("Topics", TOPICS, key="gen_topics", placeholder="All 20 topics")
     kinds = st.multiselect("Task types", TASK_TYPES, key="gen_task_types",
                            placeholder="All 20 task types")
@@ -41,7 +43,7 @@ with gen:
     stage = st.number_input("Stage", 1, 10, 1, key="gen_stage")
     concurrency = st.number_input("Concurrency", 1, 256, settings.concurrency, key="gen_conc")
     batch = st.checkbox("Batch API (half price, hours)", key="gen_batch",
-                        disabled=provider == "offline")
+                        disabled=not kind.supports_batch)
     est = estimate_generation(int(n), int(per_call), model, upload is not None, batch, prices)
     st.caption(f"Estimate: {est.calls} calls, ~{est.input_tokens:,} input and "
                f"~{est.output_tokens:,} output tokens, ${est.cost_usd:.2f}"
@@ -56,31 +58,32 @@ with gen:
             target.write_bytes(upload.getvalue())
             grounded = str(target)
         params = GenerateParams(
-            n=int(n), provider=provider, model=model, stage=int(stage), topics=tuple(topics),
+            n=int(n), provider=kind, model=model, stage=int(stage), topics=tuple(topics),
             task_types=tuple(kinds), grounded=grounded, per_call=int(per_call),
             concurrency=int(concurrency), batch=batch)
         if attempt(lambda: jobs.check_launch(actor, params)) is not None:
-            jobs.start_in_background(jobs.run_generate, store, params, actor=actor.name)
+            jobs.start_in_background(jobs.run_generate, store, params, actor=actor)
             st.success("Generation started; progress below.")
 
 with ver:
     st.subheader("Verifier")
-    v_provider = st.selectbox("Provider", PROVIDERS, key="ver_provider",
-                              index=PROVIDERS.index(settings.verifier_provider))
-    v_model = st.text_input("Model", settings.verifier_model if v_provider == "offline"
-                            or settings.verifier_provider != "offline" else "", key="ver_model")
+    v_kind = registry.provider_class(st.selectbox(
+        "Provider", PROVIDERS, key="ver_provider",
+        index=PROVIDERS.index(registry.provider_class(settings.verifier_provider).name)))
+    v_model = st.text_input("Model", registry.suggested_model(
+        v_kind, settings.verifier_provider, settings.verifier_model), key="ver_model")
     v_conc = st.number_input("Concurrency", 1, 256, settings.concurrency, key="ver_conc")
     v_batch = st.checkbox("Batch API (half price, hours)", key="ver_batch",
-                          disabled=v_provider == "offline")
-    waiting = store.count_to_verify(f"{v_provider}:{v_model}", VERIFY_VERSION)
+                          disabled=not v_kind.supports_batch)
+    waiting = store.count_to_verify(f"{v_kind.name}:{v_model}", VERIFY_VERSION)
     v_est = estimate_verification(waiting, v_model, v_batch, prices)
-    st.caption(f"{waiting:,} items not yet scored by {v_provider}:{v_model}; estimate "
+    st.caption(f"{waiting:,} items not yet scored by {v_kind.name}:{v_model}; estimate "
                f"${v_est.cost_usd:.2f}")
     if st.button("Launch verification", key="ver_launch", type="primary", disabled=not waiting):
-        v_params = jobs.VerifyParams(provider=v_provider, model=v_model,
+        v_params = jobs.VerifyParams(provider=v_kind, model=v_model,
                                      concurrency=int(v_conc), batch=v_batch)
         if attempt(lambda: jobs.check_launch(actor, v_params)) is not None:
-            jobs.start_in_background(jobs.run_verify, store, v_params, actor=actor.name)
+            jobs.start_in_background(jobs.run_verify, store, v_params, actor=actor)
             st.success("Verification started; progress below.")
 
 

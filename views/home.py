@@ -38,6 +38,7 @@ else:
     st.metric(f"Verifier pass rate ({summary.rule})",
               "no scores yet" if rate is None else f"{rate:.0%}",
               help=f"{summary.passing:,} of {summary.scored:,} scored items pass the default rule.")
+    st.caption(f"The default rule keeps an item when {summary.rule_sentence}.")
 
 st.subheader("Rating progress per reviewer")
 if summary.reviewers.empty:

@@ -1,5 +1,7 @@
 """Review: rate your audit queue beside the verifier (hidden until you submit in blind mode)."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -22,8 +24,8 @@ def _reset() -> None:
 
 
 def _submit(verdict: str, item_id: str, blind: bool) -> None:
-    rating = Rating(*(ss.get(f"rv_{d}") for d in DIMENSIONS), verdict=verdict,
-                    comment=ss.get("rv_comment"), blind=blind)
+    rating = Rating.from_scores((ss.get(f"rv_{d}") for d in DIMENSIONS), verdict=verdict,
+                                comment=ss.get("rv_comment"), blind=blind)
     try:  # committed before this rerun draws anything: other tabs see it on their next run
         review.save_rating(store, actor, item_id, rating)
     except HoneybeeError as exc:
@@ -78,7 +80,7 @@ if not item_id:
     st.caption(f"Item {ss['rv_pos'] + 1} of {page.total} · shortcuts: "
                + ", ".join(f"{v} {k}" for k, v in KEYS.items()) + ", Alt+N next, Alt+P previous")
 
-detail = attempt(lambda: explore.item_detail(store, item_id)) if item_id else None
+detail = attempt(partial(explore.item_detail, store, item_id)) if item_id else None
 if detail is None:
     st.success("Your queue is empty for these filters. Thank you!")
 else:
@@ -87,7 +89,7 @@ else:
         show_item(detail.item)
         show_guideline(store, expanded=True)  # beside the form; a reviewer may fold it away
     with right:
-        stored = review.get_rating(store, actor, item_id)
+        stored = review.get_rating(store, actor, detail.item["id"])
         yours = dict(zip(DIMENSIONS, stored.scores, strict=True)) if stored else None
         if mode == "revealed" and stored is not None:
             st.markdown("**Your rating beside the verifier's**")
@@ -139,6 +141,6 @@ with st.expander("Your earlier ratings"):
     else:
         labels = dict(zip(mine["instruction_id"], mine["verdict"].fillna("?") + " · "
                           + mine["instruction"].str.slice(0, 90), strict=True))
-        st.selectbox("Reopen", list(labels), format_func=labels.get, key="rv_reopen")
+        st.selectbox("Reopen", list(labels), format_func=labels.__getitem__, key="rv_reopen")
         st.button("Reopen to edit", key="rv_reopen_go",
                   on_click=lambda: ss.update(rv_edit=ss["rv_reopen"], rv_revealed=None))

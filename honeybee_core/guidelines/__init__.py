@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from honeybee_core.auth import Actor, require, utcnow
+from honeybee_core.auth import Actor, require, utcnow, writes
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.store import Cursor, Repository
 
@@ -105,6 +105,7 @@ def history(repo: Repository) -> pd.DataFrame:
     return frame
 
 
+@writes("edit_guideline")
 def save(repo: Repository, actor: Actor, body: str, note: str | None = None) -> Guideline:
     """Save body as the next version (curators and admins); the new version is in force at
     once. An empty, over-long or unchanged text is refused and nothing is stored."""
@@ -121,7 +122,8 @@ def save(repo: Repository, actor: Actor, body: str, note: str | None = None) -> 
     body += "\n"
     with repo.db.transaction() as cur:
         in_force(repo, cur)  # the default becomes version 1 before the first edit
-        if repo.latest_guideline(cur)["body"] == body:
+        latest = repo.latest_guideline(cur)
+        if latest is not None and latest["body"] == body:
             raise InputError("The guideline is unchanged; edit it before saving a new version.")
         number = repo.add_guideline(cur, body, note, who.name, utcnow())
     return version(repo, number)

@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.providers.base import LLMRequest, LLMResult
 
-API_PROVIDERS = ("openai", "anthropic")
 LOCAL_CHUNK = 256  # prompts per generate() call: progress between chunks, sorting within them
 SYSTEM = ("You answer questions about materials-science text for a benchmark. Give only the "
           "answer (a label from the choices, or the requested list), no explanation.")
@@ -63,11 +63,14 @@ def resolve_model(model: str, find_run: Callable[[str], dict[str, Any] | None]) 
         if not (folder / "adapter" / "adapter_config.json").is_file():
             raise TrainingError(f"Run {text} has no adapter yet; wait for it to finish.")
         return ModelSpec("adapter", str(run["id"]), run_dir=folder)
+    from honeybee_core.providers.registry import registered
+
     provider, sep, name = text.partition(":")
-    if sep and provider.lower() in API_PROVIDERS and name.strip():
-        return ModelSpec("api", f"{provider.lower()}:{name.strip()}", provider=provider.lower(),
+    cls = registered(provider)
+    if sep and cls is not None and not cls.is_offline and name.strip():
+        return ModelSpec("api", f"{cls.name}:{name.strip()}", provider=cls.name,
                          model=name.strip())
-    if provider.lower() == "offline":
+    if cls is not None and cls.is_offline:
         raise InputError("The offline provider has no MatSci-NLP answers; use a run, or "
                          "openai:MODEL / anthropic:MODEL.")
     raise InputError(f"--model {model} is neither a run id, a run folder, tiny, nor "
@@ -80,7 +83,7 @@ Progress = Callable[[int, int], None]
 def answer_local(run_dir: Path, items: Sequence[tuple[str, str]], batch_size: int,
                  max_new_tokens: int, on_progress: Progress | None = None) -> list[str]:
     """Greedy answers of base + adapter, batched with left padding (AdapterGenerator)."""
-    from honeybee_core.training.generate import AdapterGenerator
+    from honeybee_core.training.inference import AdapterGenerator
 
     generator = AdapterGenerator.from_run(run_dir)
     answers: list[str] = []
@@ -99,23 +102,27 @@ def api_request(instruction: str, text: str, max_tokens: int) -> LLMRequest:
         temperature=0.0, max_tokens=max_tokens)
 
 
+@writes("launch_run")
 def answer_api(spec: ModelSpec, items: Sequence[tuple[str, str]], repo: Any,
                settings: Settings, *, concurrency: int, base_url: str | None = None,
-               max_tokens: int = 256, on_progress: Progress | None = None
+               max_tokens: int = 256, on_progress: Progress | None = None, actor: Actor,
                ) -> tuple[list[str | None], dict[str, Any]]:
     """Answers (None where the provider failed after its retries) and call statistics."""
-    from honeybee_core.pipeline.calllog import DuckCallLog
-    from honeybee_core.providers import make_provider
+    require(actor, "launch_run", repo)
+    from honeybee_core.pipeline.calllog import JobCallLog
     from honeybee_core.providers.client import LLMClient
+    from honeybee_core.providers.registry import make_provider
 
     assert spec.provider and spec.model
     provider = make_provider(spec.provider, spec.model, base_url=base_url,
                              timeout=settings.request_timeout_s,
                              transport=settings.http_transport)
-    client = LLMClient(provider, DuckCallLog(repo), concurrency=concurrency,
+    log = JobCallLog(repo)  # no job: each answer is recorded as it lands
+    client = LLMClient(provider, log, concurrency=concurrency,
                        max_attempts=settings.max_attempts,
                        prices={k: (v[0], v[1]) for k, v in settings.prices.items()})
     requests = [api_request(instr, text, max_tokens) for instr, text in items]
+    log.preload(provider.name, provider.model, [r.request_hash(provider.model) for r in requests])
     done = 0
 
     def count(*_: Any) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import Settings, get_settings
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.matsci_nlp.answering import ModelSpec, answer_api, answer_local, resolve_model
@@ -93,17 +95,20 @@ def metrics_record(model: str, bench: Benchmark, split: SplitSpec, rule: str, pr
 
 def default_folder(settings: Settings, label: str, split: SplitSpec) -> Path:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")[:60] or "model"
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    # seconds name the folder for people; the suffix keeps two runs in one second apart
+    stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
     return Path(settings.matsci_dir) / f"{slug}-{split.mode}-{stamp}"
 
 
+@writes("launch_run")
 def finetune(repo: Any, spec: ModelSpec, train: list[Question], out: Path, params: RunParams,
-             settings: Settings, log: Log) -> tuple[ModelSpec, dict[str, Any]]:
+             settings: Settings, log: Log, *, actor: Actor) -> tuple[ModelSpec, dict[str, Any]]:
     """A LoRA run on the train part through the training runner; the new run answers."""
     from honeybee_core import training_runs as runs
-    from honeybee_core.auth import CLI_ACTOR
     from honeybee_core.training.config import load_config
     from honeybee_core.training.runner import RUN_FILE
+
+    require(actor, "launch_run", repo)
 
     if spec.kind == "api":
         raise InputError("--finetune trains a local model; pass a run, a run folder or tiny.")
@@ -121,10 +126,10 @@ def finetune(repo: Any, spec: ModelSpec, train: list[Question], out: Path, param
                              load_config(config).base_model if config.is_file() else "tiny")
     else:
         overrides.setdefault("base_model", spec.base)
-    run = runs.launch_run(repo, str(snapshot), CLI_ACTOR, overrides=overrides,
+    run = runs.launch_run(repo, str(snapshot), actor, overrides=overrides,
                           out_dir=out / "run", settings=settings)
     log(f"Finetuning {spec.label} on {len(rows)} train questions: run {run['id']}.")
-    done = runs.wait_for(repo, run["id"], timeout=TRAIN_TIMEOUT_S)
+    done = runs.wait_for(repo, run["id"], timeout=TRAIN_TIMEOUT_S, actor=actor)
     if done["status"] != "finished":
         raise TrainingError(f"Finetuning run {run['id']} ended {done['status']}: "
                             f"{done.get('error') or 'see its train.log'}")
@@ -133,9 +138,11 @@ def finetune(repo: Any, spec: ModelSpec, train: list[Question], out: Path, param
     return ModelSpec("adapter", f"{spec.label}+finetune", run_dir=Path(done["out_dir"])), info
 
 
+@writes("launch_run")
 def run_benchmark(repo: Any, params: RunParams, settings: Settings | None = None,
-                  log: Log | None = None) -> dict[str, Any]:
+                  log: Log | None = None, *, actor: Actor) -> dict[str, Any]:
     """Answer the scored questions, save predictions and metrics; the metrics (with "folder")."""
+    require(actor, "launch_run", repo)
     settings = settings or get_settings()
     say = log or (lambda _msg: None)
     params.check()
@@ -154,7 +161,7 @@ def run_benchmark(repo: Any, params: RunParams, settings: Settings | None = None
     out.mkdir(parents=True, exist_ok=True)
     tuned = None
     if params.finetune:
-        spec, tuned = finetune(repo, spec, train, out, params, settings, say)
+        spec, tuned = finetune(repo, spec, train, out, params, settings, say, actor=actor)
     items = [(instruction(TASKS[q.task], q.question, params.prompt), q.text) for q in test]
     say(f"Answering {len(items)} questions with {spec.label}.")
     started = time.monotonic()
@@ -170,7 +177,7 @@ def run_benchmark(repo: Any, params: RunParams, settings: Settings | None = None
     else:
         answers, calls = answer_api(
             spec, items, repo, settings, base_url=params.base_url,
-            concurrency=params.concurrency or settings.concurrency)
+            concurrency=params.concurrency or settings.concurrency, actor=actor)
     seconds = time.monotonic() - started
     records = [{"id": q.id, "task": q.task, "prediction": a}
                for q, a in zip(test, answers, strict=True) if a is not None]

@@ -1,1 +1,1 @@
-"""Instructor, Verifier, Evaluator, feedback: prompts, requests, jobs, dedup, curation."""
+"""Jobs on the providers: the Instructor, Verifier and Evaluator, feedback, the held-out set."""

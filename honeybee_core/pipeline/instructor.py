@@ -17,6 +17,8 @@ from honeybee_core.errors import InputError
 from honeybee_core.pipeline.prompts import INSTRUCT_VERSION, render, system_prompt
 from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
 from honeybee_core.providers.base import LLMRequest
+from honeybee_core.providers.offline import OfflineProvider
+from honeybee_core.providers.registry import ProviderClass, batch_names
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Passage:
 @dataclass(frozen=True)
 class GenerateParams:
     n: int
-    provider: str = "offline"
+    provider: ProviderClass = OfflineProvider  # resolved from its name by the caller
     model: str = "heuristic-v1"
     stage: int = 1
     topics: tuple[str, ...] = ()
@@ -55,8 +57,8 @@ class GenerateParams:
                 raise InputError(
                     f"Unknown task type '{kind}'; choose from: {', '.join(TASK_TYPES)}."
                 )
-        if self.batch and self.provider == "offline":
-            raise InputError("--batch needs --provider openai or anthropic.")
+        if self.batch and not self.provider.supports_batch:
+            raise InputError(f"--batch needs --provider {' or '.join(batch_names())}.")
         if self.grounded and not Path(self.grounded).exists():
             raise InputError(f"--grounded {self.grounded} does not exist; check the path.")
 
@@ -64,6 +66,7 @@ class GenerateParams:
         """Canonical JSON of the parameters that decide the work (the job's identity)."""
         data = asdict(self)
         data.pop("concurrency")  # how fast, not what
+        data["provider"] = self.provider.name
         return json.dumps(data, sort_keys=True)
 
 
@@ -114,13 +117,13 @@ def plan_calls(params: GenerateParams, passages: list[Passage] | None) -> list[P
     cells = [(t, k) for t in topics for k in kinds]
     random.Random(params.seed).shuffle(cells)
     by_topic: dict[str | None, list[Passage]] = {}
-    for passage in passages or []:
-        by_topic.setdefault(passage.topic, []).append(passage)
+    for source in passages or []:
+        by_topic.setdefault(source.topic, []).append(source)
     calls = []
     n_calls = -(-params.n // params.per_call)
     for i in range(n_calls):
         topic, kind = cells[i % len(cells)]
-        passage = None
+        passage: Passage | None = None
         if passages:
             pool = by_topic.get(topic) or passages
             passage = pool[i % len(pool)]

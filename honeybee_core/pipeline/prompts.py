@@ -8,8 +8,10 @@ from pathlib import Path
 PROMPT_DIR = Path(__file__).resolve().parent / "prompts"
 INSTRUCT_VERSION = "instruct_v1"
 VERIFY_VERSION = "verify_v1"
-EVALUATE_VERSION = "evaluate_v1"
-FEEDBACK_VERSION = "feedback_v1"
+EVALUATE_VERSION = "evaluate_v2"  # reference-free; evaluate_v1 graded against the reference
+EVALUATE_VERSIONS = ("evaluate_v1", "evaluate_v2")
+FEEDBACK_VERSION = "feedback_v1"  # one prompt per weak item, showing the student's answer
+FEEDBACK_PER_DIMENSION = "feedback_v2"  # as released: one prompt per weak dimension
 
 
 @cache

@@ -1,21 +1,32 @@
-"""Anthropic Messages API: structured output through one forced tool whose input is the answer."""
+"""Anthropic Messages API: structured output through one forced tool whose input is the answer,
+live or through Message Batches."""
 
 from __future__ import annotations
 
 import json
 import os
-import ssl
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import anthropic
 import httpx2
 
 from honeybee_core.providers.base import LLMRequest, RawAnswer
+from honeybee_core.providers.batch import BatchFailure, BatchProvider, BatchStatus, Row, sdk_call
 from honeybee_core.providers.http_errors import from_sdk_exception
-from honeybee_core.providers.sdk_provider import SDKProvider
+
+if TYPE_CHECKING:
+    import anthropic
+    from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
+    from anthropic.types.messages.batch_create_params import Request
 
 
-class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
+def _anthropic() -> ModuleType:
+    import anthropic  # loaded by the first call, not by the registry
+
+    return anthropic
+
+
+class AnthropicProvider(BatchProvider["anthropic.AsyncAnthropic"]):
     """One Claude model.
 
     The installed SDK (2.x) no longer has a temperature parameter, so req.temperature is not sent.
@@ -24,17 +35,23 @@ class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
     name = "anthropic"
     key_env = "ANTHROPIC_API_KEY"
     base_url_env = "ANTHROPIC_BASE_URL"
+    example_model = "claude-haiku-4-5"
+    max_batch_requests = 100_000
 
-    def new_sdk(self, http_client: httpx2.AsyncClient | None,
-                tls: ssl.SSLContext) -> anthropic.AsyncAnthropic:
+    @staticmethod
+    def sdk_module() -> ModuleType:
+        return _anthropic()
+
+    def new_sdk(self, http_client: httpx2.AsyncClient) -> anthropic.AsyncAnthropic:
         # Passing the key explicitly stops the SDK from falling back to on-disk profiles.
-        return anthropic.AsyncAnthropic(
+        return _anthropic().AsyncAnthropic(
             api_key=os.environ.get(self.key_env), base_url=self.base_url, timeout=self.timeout,
-            max_retries=0, http_client=http_client or anthropic.DefaultAsyncHttpxClient(verify=tls))
+            max_retries=0, http_client=http_client)
 
-    def request_params(self, req: LLMRequest) -> dict[str, Any]:
+    def request_params(self, req: LLMRequest) -> MessageCreateParamsNonStreaming:
         """Messages API params (also used as `params` of a Message Batches request)."""
-        params: dict[str, Any] = {
+        assert req.json_schema is not None  # LLMRequest fills it from the schema registry
+        params: MessageCreateParamsNonStreaming = {
             "model": self.model,
             "max_tokens": req.max_tokens,
             "messages": [{"role": "user", "content": req.prompt}],
@@ -52,11 +69,40 @@ class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
         return params
 
     async def call(self, req: LLMRequest) -> RawAnswer:
+        sdk = _anthropic()
         try:
             message = await self.sdk().messages.create(**self.request_params(req))
-        except anthropic.AnthropicError as exc:
-            raise from_sdk_exception(exc, anthropic) from None
+        except sdk.AnthropicError as exc:
+            raise from_sdk_exception(exc, sdk) from None
         return answer_from_message(message.model_dump(exclude_unset=True), req.schema_name)
+
+    # -- Message Batches ------------------------------------------------------------------
+    async def _submit(self, unique: dict[str, LLMRequest]) -> str:
+        requests: list[Request] = [{"custom_id": cid, "params": self.request_params(req)}
+                                   for cid, req in unique.items()]
+        client = self.sdk()
+        batch = await sdk_call("Creating the Anthropic message batch",
+                               lambda: client.messages.batches.create(requests=requests),
+                               _anthropic())
+        return batch.id
+
+    async def _poll(self, batch_id: str, status: BatchStatus,
+                    unique: dict[str, LLMRequest]) -> list[Row]:
+        client, sdk = self.sdk(), _anthropic()
+        batch = await sdk_call(f"Reading Anthropic batch {batch_id}",
+                               lambda: client.messages.batches.retrieve(batch_id), sdk)
+        status.state, status.done = batch.processing_status, batch.processing_status == "ended"
+        status.counts = batch.request_counts.model_dump()
+        if not status.done:
+            return []
+        decoder = await sdk_call(f"Downloading Anthropic batch {batch_id} results",
+                                 lambda: client.messages.batches.results(batch_id), sdk)
+        rows: list[Row] = []
+        async for row in decoder:
+            req = unique.get(row.custom_id)
+            tool = req.schema_name if req is not None else ""
+            rows.append((row.custom_id, _batch_row(row.result.model_dump(), tool)))
+        return rows
 
 
 def answer_from_message(body: dict[str, Any], tool_name: str) -> RawAnswer:
@@ -81,3 +127,17 @@ def answer_from_message(body: dict[str, Any], tool_name: str) -> RawAnswer:
         output_tokens=int(usage.get("output_tokens") or 0),
         stop_reason=body.get("stop_reason"),
     )
+
+
+def _batch_row(result: dict[str, Any], tool: str) -> RawAnswer | BatchFailure:
+    kind = result.get("type")
+    if kind == "succeeded":
+        return answer_from_message(result.get("message") or {}, tool)
+    if kind == "errored":
+        error = (result.get("error") or {}).get("error") or {}
+        etype = error.get("type", "error")
+        return BatchFailure(f"{etype}: {error.get('message', 'no message')}",
+                            etype != "invalid_request_error")
+    if kind == "expired":
+        return BatchFailure("expired: the batch ended before this request ran")
+    return BatchFailure(f"{kind}: the request did not run")

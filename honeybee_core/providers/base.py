@@ -9,13 +9,16 @@ import re
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from honeybee_core.providers import schemas
 
 PURPOSES = ("instruct", "verify", "evaluate", "feedback")
+# The HTTP client under the SDKs: "aiohttp" (the SDKs' DefaultAioHttpClient), "httpx" (the SDKs'
+# default client) or "keepalive" (our own transport, providers/transport.py, opt-in only).
+DEFAULT_TRANSPORT = "aiohttp"
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +34,7 @@ class LLMRequest:
     model_cls: type[BaseModel] | None = None
     temperature: float | None = None
     max_tokens: int = 2048
+    _hashes: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.json_schema is None or self.model_cls is None:
@@ -63,8 +67,12 @@ class LLMRequest:
         return canonical_json(self.canonical(model))
 
     def request_hash(self, model: str) -> str:
-        """sha256 hex (64 chars, valid as an OpenAI/Anthropic batch custom_id)."""
-        return hash_json(self.request_json(model))
+        """sha256 hex (64 chars, valid as an OpenAI/Anthropic batch custom_id); computed once
+        per model (a job hashes every request to find its stored answers, the client again)."""
+        known = self._hashes.get(model)
+        if known is None:
+            known = self._hashes[model] = hash_json(self.request_json(model))
+        return known
 
 
 def hash_json(canonical: str) -> str:
@@ -155,7 +163,11 @@ class PermanentError(AttemptError):
 
 @runtime_checkable
 class Provider(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """The registry name (a class attribute of every provider class)."""
+        ...
+
     model: str
 
     async def call(self, req: LLMRequest) -> RawAnswer:
@@ -165,6 +177,36 @@ class Provider(Protocol):
     async def aclose(self) -> None:
         """Close the connections of the running event loop (before it ends)."""
         ...
+
+
+class ProviderBase:
+    """What every registered provider class declares: its name and capabilities (class
+    attributes, read without building anything), check() and create()."""
+
+    name: ClassVar[str]
+    is_offline: ClassVar[bool] = False  # answers without a network or a paid service
+    supports_batch: ClassVar[bool] = False  # has submit_batch / poll_batch (half-price batches)
+    needs_key: ClassVar[bool] = False  # reads an API key from key_env
+    key_env: ClassVar[str] = ""
+    default_model: ClassVar[str | None] = None  # the model when none is named
+    example_model: ClassVar[str] = ""  # shown in the message asking for a model
+
+    model: str
+
+    @classmethod
+    def check(cls, model: str | None) -> None:
+        """Raise ProviderError when create(model) would fail (no model, no key); builds nothing."""
+
+    @classmethod
+    def create(cls, model: str | None, *, timeout: float, base_url: str | None = None,
+               transport: str = DEFAULT_TRANSPORT) -> ProviderBase:
+        raise NotImplementedError
+
+    async def call(self, req: LLMRequest) -> RawAnswer:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Close the connections of the running event loop (before it ends)."""
 
 
 @runtime_checkable

@@ -24,7 +24,6 @@ from honeybee_core.providers.base import (
     Provider,
     RawAnswer,
     TransientError,
-    hash_json,
     redact,
 )
 from honeybee_core.providers.pricing import PriceTable
@@ -105,8 +104,7 @@ class LLMClient:
     async def complete(self, req: LLMRequest) -> LLMResult:
         """The validated answer: from the call log if present, else from the provider."""
         started = time.monotonic()
-        request_json = req.request_json(self.provider.model)
-        h = hash_json(request_json)
+        h = req.request_hash(self.provider.model)
         if self.use_cache:
             hit = self.call_log.lookup(self.provider.name, self.provider.model, h)
             if hit is not None and hit.parsed is not None:
@@ -125,7 +123,7 @@ class LLMClient:
         fut: asyncio.Future[LLMResult] = asyncio.get_running_loop().create_future()
         self._inflight.setdefault(h, fut)
         try:
-            res = await self._attempts(req, h, request_json, started)
+            res = await self._attempts(req, h, started)
             fut.set_result(res)
             return res
         except asyncio.CancelledError:
@@ -178,10 +176,9 @@ class LLMClient:
             raise
         return cast(list[Outcome], out)  # every slot was filled: no worker failed
 
-    async def _attempts(
-        self, req: LLMRequest, h: str, request_json: str, started: float
-    ) -> LLMResult:
+    async def _attempts(self, req: LLMRequest, h: str, started: float) -> LLMResult:
         p = self.provider
+        request_json = req.request_json(p.model)  # stored with every attempt
         spent = 0.0
         last_error = "no attempt was made"
         for attempt in range(1, self.max_attempts + 1):

@@ -59,9 +59,23 @@ def from_sdk_exception(exc: Exception, sdk: Any) -> AttemptError:
             return TransientError(msg, status=status, raw=raw, retry_after=retry_after)
         return PermanentError(msg, status=status, raw=raw)
     if isinstance(exc, sdk.APITimeoutError):
+        root = _root_cause(exc)
+        # The SDKs' aiohttp client reports any dropped connection as a connect timeout.
+        if not isinstance(root, TimeoutError) and "Timeout" not in type(root).__name__:
+            return TransientError(f"connection error ({type(root).__name__}: {root})")
         return TransientError("request timed out")
     if isinstance(exc, sdk.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         detail = f" ({type(cause).__name__}: {cause})" if cause else ""
         return TransientError(f"connection error{detail}")
     return PermanentError(f"{type(exc).__name__}: {exc}")
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The first exception of the chain that ended in exc (a few links at most)."""
+    for _ in range(8):
+        nxt = exc.__cause__ or exc.__context__
+        if nxt is None or nxt is exc:
+            break
+        exc = nxt
+    return exc

@@ -14,9 +14,16 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from honeybee_core.providers.base import LLMRequest, PermanentError, RawAnswer
+from honeybee_core.providers.base import (
+    DEFAULT_TRANSPORT,
+    LLMRequest,
+    PermanentError,
+    ProviderBase,
+    RawAnswer,
+)
 from honeybee_core.providers.offline_facts import passage_for
-from honeybee_core.providers.offline_templates import TEMPLATES, Ctx, Triple, weaken
+from honeybee_core.providers.offline_flaws import weaken
+from honeybee_core.providers.offline_templates import TEMPLATES, Ctx, Triple
 from honeybee_core.providers.offline_text import (
     content_words,
     contradictions,
@@ -29,6 +36,8 @@ from honeybee_core.providers.offline_text import (
     words,
 )
 
+PASSAGE_TASKS = ("Classification", "Named Entity Recognition", "Analysis", "Information Extraction",
+                 "Relation extraction", "Event Extraction", "Topic modeling", "Text simplification")
 WEAK_SHARE = 0.3  # share of instruct items deliberately degraded so verifier scores spread
 MAX_ITEMS = 20
 
@@ -40,11 +49,19 @@ _TASK_WORDS = frozenset(
 )
 
 
-class OfflineProvider:
+class OfflineProvider(ProviderBase):
     """Same call() contract as the HTTP providers; zero cost, whitespace token counts."""
 
     name = "offline"
+    is_offline = True
+    default_model = "heuristic-v1"
     model = "heuristic-v1"
+
+    @classmethod
+    def create(cls, model: str | None, *, timeout: float, base_url: str | None = None,
+               transport: str = DEFAULT_TRANSPORT) -> OfflineProvider:
+        """The one heuristic model; model, timeout and the HTTP options do not apply."""
+        return cls()
 
     async def call(self, req: LLMRequest) -> RawAnswer:
         handler = _HANDLERS.get(req.purpose)
@@ -136,6 +153,8 @@ def feedback(payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     passage = str(payload.get("passage") or item.get("input") or item.get("output") or "")
     passage = passage or passage_for(topic, rng)
     task = payload.get("task_type")
+    if payload.get("dimension") and payload.get("passage"):  # the passage stays the input, so
+        task = rng.choice(PASSAGE_TASKS)  # diverse tasks that read it (not ones that rewrite it)
     tmpl = _template(str(task)) if task else rng.choice(list(TEMPLATES.values()))
     prefix, suffix = _HINTS[weakest]
     triples = []
@@ -228,6 +247,11 @@ def _consistency(
 def evaluate(payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     _need(payload, ("reference", "answer"), "evaluate")
     ref, ans = str(payload["reference"]), str(payload["answer"])
+    if payload.get("rubric") == "evaluate_v2":  # reference-free: judged as the verifier judges
+        v = verify({"instruction": payload.get("instruction", ""), "output": ans,
+                    "input": payload.get("input", ""), "passage": ref}, rng)  # evidence, no cap
+        return {k: v[k] for k in ("accuracy", "completeness", "reasonableness")} | {
+            "rationale": "Reference-free " + v["rationale"][0].lower() + v["rationale"][1:]}
     ref_w, ans_w = content_words(ref), content_words(ans)
     _, recall, f = f1(ans_w, ref_w)
     score, issues = 100, []

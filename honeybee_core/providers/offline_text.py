@@ -242,7 +242,7 @@ def key_terms(text: str, *kinds: str) -> list[str]:
     if "material" in kinds:
         for f in formulas(text):
             found.setdefault(f, padded.find(f" {f.lower()} "))
-    return sorted(found, key=found.get)
+    return sorted(found, key=found.__getitem__)
 
 
 # Penn Treebank tags of common words; the rest are guessed from their endings.

@@ -155,11 +155,10 @@ class KeepAliveTransport(httpx2.AsyncBaseTransport):
                 conn.close()
 
 
-def make_http_client(ssl_context: ssl.SSLContext | None = None,
-                     transport: str = "keepalive") -> httpx2.AsyncClient | None:
-    """An httpx client on KeepAliveTransport, or None (the SDK's default transport) when
-    transport is "httpx" (HONEYBEE_HTTP_TRANSPORT) or a proxy is set."""
-    if transport == "httpx" or set(urllib.request.getproxies()) - {"no"}:  # NO_PROXY alone
+def make_http_client(ssl_context: ssl.SSLContext | None = None) -> httpx2.AsyncClient | None:
+    """An httpx client on KeepAliveTransport, or None (use the SDK's client) when a proxy is
+    set."""
+    if set(urllib.request.getproxies()) - {"no"}:  # NO_PROXY alone
         return None
     # follow_redirects as the SDKs' default clients do
     return httpx2.AsyncClient(transport=KeepAliveTransport(ssl_context), follow_redirects=True)
@@ -230,7 +229,7 @@ async def _read_body(reader: asyncio.StreamReader, method: str, status: int,
         return await _timed(aw, timeout, httpx2.ReadTimeout, request)
 
     if _has_token(headers, b"transfer-encoding", b"chunked"):
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size_line = await read(reader.readuntil(b"\r\n"))
             try:

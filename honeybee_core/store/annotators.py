@@ -1,8 +1,7 @@
-"""The people who rate and decide (table annotators): roles, password hashes, progress."""
+"""The people who rate and decide (table annotators): accounts made on demand, who lacks one,
+and how far each has rated. Sign-in details and roles are in store/people."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pandas as pd
 
@@ -11,7 +10,7 @@ from honeybee_core.store.database import Cursor
 
 
 class AnnotatorTables(Tables):
-    """Annotators and their roles; who has rated how much."""
+    """Annotators made on demand; who has rated how much."""
 
     def ensure_annotators(self, cur: Cursor, names: list[str], role: str = "reviewer") -> None:
         cur.execute(
@@ -19,31 +18,6 @@ class AnnotatorTables(Tables):
             " ON CONFLICT (name) DO NOTHING",
             [names, role],
         )
-
-    def annotator(self, name: str) -> dict[str, Any] | None:
-        rows = self.db.cursor().execute(
-            "SELECT name, role, password_hash FROM annotators WHERE name = ?", [name]
-        ).fetchall()
-        return dict(zip(("name", "role", "password_hash"), rows[0], strict=True)) if rows else None
-
-    def annotators(self) -> pd.DataFrame:
-        return self.db.cursor().execute(
-            "SELECT name, role, password_hash IS NOT NULL AS has_password, created_at"
-            " FROM annotators ORDER BY name"
-        ).df()
-
-    def upsert_annotator(
-        self, cur: Cursor, name: str, role: str, password_hash: str | None
-    ) -> bool:
-        """Create the annotator or set its role (and hash, when given); True when created."""
-        existed = cur.execute("SELECT count(*) FROM annotators WHERE name = ?", [name]).fetchall()
-        cur.execute(
-            "INSERT INTO annotators (name, role, password_hash) VALUES (?, ?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET role = excluded.role,"
-            " password_hash = coalesce(excluded.password_hash, annotators.password_hash)",
-            [name, role, password_hash],
-        ).fetchall()
-        return existed[0][0] == 0
 
     def reviewer_progress(self) -> pd.DataFrame:
         """Per annotator: role, rated (skips excluded), skipped, flagged, last activity."""

@@ -28,24 +28,6 @@ class EvaluationTables(Tables):
             " WHERE i.duplicate_of IS NULL ORDER BY i.id"
         ).df()
 
-    def evaluated_ids(self, evaluator: str, rubric_version: str,
-                      run_id: str | None = None) -> set[str]:
-        """Items this evaluator (rubric) has graded for run_id, or for any run when None."""
-        return {r[0] for r in self.db.cursor().execute(
-            "SELECT DISTINCT instruction_id FROM evaluations WHERE evaluator = ?"
-            " AND rubric_version = ? AND (?::VARCHAR IS NULL OR run_id = ?)",
-            [evaluator, rubric_version, run_id, run_id]).fetchall()}
-
-    def insert_evaluation(self, cur: Cursor, row: dict[str, Any]) -> None:
-        """One grade inside the caller's transaction; a repeat (same key) is ignored."""
-        cols = ["run_id", "instruction_id", "evaluator", "rubric_version", "answer", "accuracy",
-                "completeness", "reasonableness", "rationale"]
-        cur.execute(
-            "INSERT INTO evaluations (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
-            [row.get(c) for c in cols],
-        ).fetchall()
-
     def evaluation_count(self, run_id: str) -> int:
         return int(self.db.cursor().execute(
             "SELECT count(*) FROM evaluations WHERE run_id = ?", [run_id]).fetchall()[0][0])
@@ -56,20 +38,6 @@ class EvaluationTables(Tables):
             "SELECT evaluator, rubric_version, count(*) AS n, max(created_at) AS last_at"
             " FROM evaluations GROUP BY evaluator, rubric_version"
             " ORDER BY n DESC, last_at DESC, evaluator"
-        ).df()
-
-    def evaluation_rows(self, evaluator: str, rubric_version: str) -> pd.DataFrame:
-        """Every grade of one evaluator (rubric) with its item, reference and run's stage."""
-        return self.db.cursor().execute(
-            "SELECT e.run_id, r.stage AS run_stage, r.started_at AS run_started_at,"
-            " e.instruction_id, i.stage, i.topic, i.task_type, i.instruction, i.input,"
-            " i.output AS reference, e.answer, e.accuracy, e.completeness, e.reasonableness,"
-            " e.rationale, e.created_at FROM evaluations e"
-            " JOIN instructions i ON i.id = e.instruction_id"
-            " LEFT JOIN training_runs r ON r.id = e.run_id"
-            " WHERE e.evaluator = ? AND e.rubric_version = ?"
-            " ORDER BY e.run_id, e.instruction_id",
-            [evaluator, rubric_version],
         ).df()
 
     def weak_answers(self, run_id: str, evaluator: str | None, threshold: float) -> pd.DataFrame:
@@ -91,3 +59,63 @@ class EvaluationTables(Tables):
             " ORDER BY (g.accuracy + g.completeness + g.reasonableness), i.id",
             [run_id, evaluator, evaluator, threshold],
         ).df()
+
+    # Grades keyed by decoding, and the held-out set every row is graded on.
+    def insert_grade(self, cur: Cursor, row: dict[str, Any]) -> None:
+        """One grade (with how its answer was decoded) in the caller's transaction; a repeat of
+        the same key is ignored."""
+        cols = ["run_id", "instruction_id", "evaluator", "rubric_version", "decoding", "answer",
+                "accuracy", "completeness", "reasonableness", "rationale"]
+        cur.execute(
+            "INSERT INTO evaluations (" + ", ".join(cols) + ") VALUES ("
+            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
+            [row.get(c) for c in cols],
+        ).fetchall()
+
+    def graded_ids(self, evaluator: str, rubric_version: str, run_id: str,
+                   decoding: str) -> set[str]:
+        """Items one row (run and decoding) already has a grade for from this evaluator."""
+        return {r[0] for r in self.db.cursor().execute(
+            "SELECT instruction_id FROM evaluations WHERE evaluator = ? AND rubric_version = ?"
+            " AND run_id = ? AND decoding = ?",
+            [evaluator, rubric_version, run_id, decoding]).fetchall()}
+
+    def grade_rows(self, evaluator: str, rubric_version: str) -> pd.DataFrame:
+        """Every grade of one evaluator and rubric with its item, reference, decoding and the
+        run's stage (NULL for rows that are not training runs)."""
+        return self.db.cursor().execute(
+            "SELECT e.run_id, e.decoding, r.stage AS run_stage, r.started_at AS run_started_at,"
+            " e.instruction_id, i.stage, i.topic, i.task_type, i.instruction, i.input,"
+            " i.output AS reference, e.answer, e.accuracy, e.completeness, e.reasonableness,"
+            " e.rationale, e.created_at FROM evaluations e"
+            " JOIN instructions i ON i.id = e.instruction_id"
+            " LEFT JOIN training_runs r ON r.id = e.run_id"
+            " WHERE e.evaluator = ? AND e.rubric_version = ?"
+            " ORDER BY e.run_id, e.decoding, e.instruction_id",
+            [evaluator, rubric_version],
+        ).df()
+
+    def insert_heldout_set(self, cur: Cursor, row: dict[str, Any], ids: list[str]) -> None:
+        cur.execute(
+            "INSERT INTO heldout_sets (id, n, seed, min_score, created_by) VALUES (?, ?, ?, ?, ?)",
+            [row["id"], row["n"], row["seed"], row["min_score"], row.get("created_by")],
+        ).fetchall()
+        cur.execute(
+            "INSERT INTO heldout_items (set_id, instruction_id) SELECT ?, unnest(?::VARCHAR[])",
+            [row["id"], ids],
+        ).fetchall()
+
+    def heldout_sets(self) -> pd.DataFrame:
+        """Every held-out set with its size, newest first."""
+        return self.db.cursor().execute(
+            "SELECT s.id, s.n, s.seed, s.min_score, s.created_by, s.created_at,"
+            " count(h.instruction_id) AS items FROM heldout_sets s"
+            " LEFT JOIN heldout_items h ON h.set_id = s.id"
+            " GROUP BY ALL ORDER BY s.created_at DESC, s.id DESC"
+        ).df()
+
+    def heldout_ids(self, set_id: str | None = None) -> set[str]:
+        """Items of one held-out set, or of every set when None (kept out of snapshots)."""
+        return {r[0] for r in self.db.cursor().execute(
+            "SELECT DISTINCT instruction_id FROM heldout_items"
+            " WHERE ?::VARCHAR IS NULL OR set_id = ?", [set_id, set_id]).fetchall()}

@@ -88,17 +88,6 @@ class ItemTables(Tables):
             " ORDER BY created_at, id"
         ).fetchall()
 
-    def insert_generated(self, cur: Cursor, rows: list[dict[str, Any]]) -> int:
-        """Insert generated items (with job and near-duplicate flags); existing ids are kept."""
-        cols = [*ITEM_COLUMNS, "job_id", "duplicate_of"]
-        before = cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0]
-        cur.executemany(
-            "INSERT INTO instructions (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ") ON CONFLICT (id) DO NOTHING",
-            [[row.get(c) for c in cols] for row in rows],
-        )
-        return int(cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0] - before)
-
     def items_to_verify(self, verifier: str, rubric_version: str,
                         limit: int | None = None) -> pd.DataFrame:
         """Items this verifier (with this rubric) has not scored; near-duplicates are skipped."""
@@ -117,15 +106,6 @@ class ItemTables(Tables):
             " AND v.verifier = ? AND v.rubric_version = ?)",
             [verifier, rubric_version],
         ).fetchall()[0][0])
-
-    def insert_verifier_score(self, cur: Cursor, row: dict[str, Any]) -> None:
-        cols = ["instruction_id", "verifier", "rubric_version", *SCORE_COLUMNS, "rationale",
-                "raw_response"]
-        cur.execute(
-            "INSERT INTO verifier_scores (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
-            [row.get(c) for c in cols],
-        ).fetchall()
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         return first_row(self.db.cursor().execute(
@@ -151,6 +131,36 @@ class ItemTables(Tables):
             "SELECT count(*) FROM instructions"
             " WHERE job_id IN (SELECT id FROM jobs WHERE created_by = ?)", [actor],
         ).fetchall()[0][0])
+
+    def tag_target_dimension(self, cur: Cursor, pairs: list[tuple[str, str]]) -> None:
+        """Record which ability each new feedback item was written for (first writer wins)."""
+        cur.executemany(
+            "UPDATE instructions SET target_dimension = ? WHERE id = ?"
+            " AND source = 'feedback' AND target_dimension IS NULL",
+            [[dimension, item_id] for item_id, dimension in pairs],
+        )
+
+    def insert_generated_rows(self, cur: Cursor, rows: list[dict[str, Any]]) -> int:
+        """insert_generated in one statement (a group of a job's items); returns rows added."""
+        cols = [*ITEM_COLUMNS, "job_id", "duplicate_of"]
+        table = pa.Table.from_pydict({c: [row.get(c) for row in rows] for c in cols})
+        with registered(cur, table) as view:
+            added = cur.execute(
+                "INSERT INTO instructions (" + ", ".join(cols) + ") SELECT " + ", ".join(cols)
+                + " FROM " + view + " ON CONFLICT (id) DO NOTHING"
+            ).fetchall()
+        return int(added[0][0]) if added else 0
+
+    def insert_verifier_score_rows(self, cur: Cursor, scores: list[dict[str, Any]]) -> None:
+        """Insert job verifier scores (with raw_response) in one statement; repeats ignored."""
+        cols = ["instruction_id", "verifier", "rubric_version", *SCORE_COLUMNS, "rationale",
+                "raw_response"]
+        with registered(cur, pa.Table.from_pylist([{c: s.get(c) for c in cols}
+                                                    for s in scores])) as view:
+            cur.execute(
+                "INSERT INTO verifier_scores (" + ", ".join(cols) + ") SELECT " + ", ".join(cols)
+                + " FROM " + view + " ON CONFLICT DO NOTHING"
+            ).fetchall()
 
     def job_item_counts(self, job_ids: list[str]) -> dict[str, tuple[int, int]]:
         """job id -> (new items, near-duplicates flagged) written by each of these jobs."""

@@ -5,38 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from honeybee_core.store.base import Tables
+import pyarrow as pa
+
+from honeybee_core.store.base import Tables, registered
+from honeybee_core.store.database import Cursor
 
 
 class LlmCallTables(Tables):
     """Record calls, look up cached answers, total the costs."""
-
-    def record_llm_call(self, row: dict[str, Any]) -> None:
-        cols = ["id", "provider", "model", "request_hash", "purpose", "request", "raw_response",
-                "parsed", "ok", "error", "input_tokens", "output_tokens", "cost_usd",
-                "latency_ms", "attempt", "batch", "job_id"]
-        self.db.cursor().execute(
-            "INSERT INTO llm_calls (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ")",
-            [row.get(c) for c in cols],
-        ).fetchall()
-
-    def answered_request_hashes(self, provider: str, model: str) -> list[str]:
-        """Request hashes with an ok answer from this provider and model (the cache's keys)."""
-        return [h for (h,) in self.db.cursor().execute(
-            "SELECT DISTINCT request_hash FROM llm_calls WHERE provider = ? AND model = ? AND ok",
-            [provider, model],
-        ).fetchall()]
-
-    def cached_llm_call(self, provider: str, model: str, request_hash: str) -> dict | None:
-        # fetchall, not df(): a re-run of a finished job makes this query once per call
-        cur = self.db.cursor().execute(
-            "SELECT * FROM llm_calls WHERE provider = ? AND model = ? AND request_hash = ?"
-            " AND ok ORDER BY created_at DESC LIMIT 1",
-            [provider, model, request_hash],
-        )
-        found = cur.fetchall()
-        return dict(zip([d[0] for d in cur.description], found[0], strict=True)) if found else None
 
     def llm_call_totals(self, job_id: str | None = None) -> dict[str, Any]:
         rows = self.db.cursor().execute(
@@ -58,6 +34,45 @@ class LlmCallTables(Tables):
             " GROUP BY error ORDER BY n DESC, error LIMIT ?",
             [job_id, limit],
         ).fetchall()]
+
+    LLM_CALL_COLUMNS = (
+        "id", "provider", "model", "request_hash", "purpose", "request", "raw_response",
+        "parsed", "ok", "error", "input_tokens", "output_tokens", "cost_usd", "latency_ms",
+        "attempt", "batch", "job_id", "created_at",
+    )
+    _LLM_CALL_SCHEMA = pa.schema(
+        [(c, pa.string()) for c in LLM_CALL_COLUMNS[:8]]
+        + [("ok", pa.bool_()), ("error", pa.string()), ("input_tokens", pa.int64()),
+           ("output_tokens", pa.int64()), ("cost_usd", pa.float64()),
+           ("latency_ms", pa.float64()), ("attempt", pa.int64()), ("batch", pa.bool_()),
+           ("job_id", pa.string()), ("created_at", pa.timestamp("us"))]
+    )
+
+    def insert_llm_calls(self, cur: Cursor, calls: list[dict[str, Any]]) -> None:
+        """Insert call records (dicts keyed by LLM_CALL_COLUMNS) inside the caller's transaction,
+        in one statement; a record whose id is already stored is skipped (a spool folded twice)."""
+        cols = self.LLM_CALL_COLUMNS
+        table = pa.Table.from_pydict({c: [row.get(c) for row in calls] for c in cols},
+                                     schema=self._LLM_CALL_SCHEMA)
+        with registered(cur, table) as view:
+            cur.execute(
+                "INSERT INTO llm_calls (" + ", ".join(cols) + ") SELECT " + ", ".join(cols)
+                + " FROM " + view + " ON CONFLICT (id) DO NOTHING"
+            ).fetchall()
+
+    def answered_calls(self, provider: str, model: str,
+                       request_hashes: list[str]) -> list[dict[str, Any]]:
+        """The latest ok record of each of these requests that has one (one query)."""
+        cur = self.db.cursor().execute(
+            "SELECT c.* FROM llm_calls c"
+            " JOIN (SELECT DISTINCT unnest(?::VARCHAR[]) AS h) wanted ON c.request_hash = wanted.h"
+            " WHERE c.provider = ? AND c.model = ? AND c.ok"
+            " QUALIFY row_number() OVER (PARTITION BY c.request_hash"
+            " ORDER BY c.created_at DESC) = 1",
+            [request_hashes, provider, model],
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def failed_request_items(self, job_ids: list[str]) -> dict[str, int]:
         """job id -> how many items its requests that never got an ok answer asked for (the

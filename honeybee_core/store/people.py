@@ -17,7 +17,7 @@ class PeopleTables(Tables):
     # people (annotators with sign-in details), sessions, sign-in failures, the people audit
     _PERSON_COLUMNS = ("name", "role", "password_hash", "email", "sso_subject", "active")
 
-    def _person_where(self, cur: Cursor, clause: str, value: Any) -> dict[str, Any] | None:
+    def _person_where(self, cur: Cursor | None, clause: str, value: Any) -> dict[str, Any] | None:
         # clause is one of the fixed conditions below, never built from input
         found = (cur or self.db.cursor()).execute(
             "SELECT name, role, password_hash, email, sso_subject, coalesce(active, TRUE)"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from honeybee_core.domain import SCORE_COLUMNS
@@ -148,24 +147,6 @@ class RatingTables(Tables):
         return self.db.cursor().execute(
             "SELECT decision, decided_by, reason, rule, created_at FROM decisions"
             " WHERE instruction_id = ? ORDER BY id DESC", [item_id]).df()
-
-    def item_scores(
-        self, cur: Cursor, verifier: str | None, undecided_only: bool
-    ) -> tuple[list[str], np.ndarray]:
-        """Ids and (n, 4) verifier scores (mean over verifiers unless one is named) of scored
-        items, optionally only those with no decision in force; in cur's transaction."""
-        frame = cur.execute(
-            "SELECT v.instruction_id, avg(v.accuracy), avg(v.relevance), avg(v.completeness),"
-            " avg(v.reasonableness) FROM verifier_scores v"
-            " WHERE (?::VARCHAR IS NULL OR v.verifier = ?::VARCHAR) AND (NOT ? OR NOT EXISTS"
-            " (SELECT 1 FROM current_decisions d WHERE d.instruction_id = v.instruction_id))"
-            " GROUP BY v.instruction_id ORDER BY v.instruction_id",
-            [verifier, verifier, undecided_only],
-        ).fetchnumpy()
-        ids = frame["instruction_id"].tolist()
-        scores = np.column_stack([np.asarray(frame[k], dtype=float) for k in list(frame)[1:]]) \
-            if ids else np.empty((0, 4))
-        return ids, scores
 
     def ratings_for_pairs(self, cur: Cursor, pairs: pd.DataFrame) -> pd.DataFrame:
         """The stored ratings of these (instruction_id, annotator) pairs, inside cur's

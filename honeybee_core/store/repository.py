@@ -3,6 +3,7 @@ Database, and the counts that span them. All SQL lives in the store, parameters 
 
 Families: items (instructions, verifier scores), annotators, people (sign-in, sessions),
 ratings (expert ratings, decisions), jobs, llm_calls, explore (review queue, explore table),
+selection (what a rule or an explore query picks, counted or decided in one statement),
 snapshots, training_runs, evaluations, guidelines.
 """
 
@@ -21,13 +22,14 @@ from honeybee_core.store.jobs import JobTables
 from honeybee_core.store.llm_calls import LlmCallTables
 from honeybee_core.store.people import PeopleTables
 from honeybee_core.store.ratings import RatingTables
+from honeybee_core.store.selection import SelectionQueries
 from honeybee_core.store.snapshots import SnapshotTables
 from honeybee_core.store.training_runs import TrainingRunTables
 
 
 class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTables,
-                 ExploreQueries, SnapshotTables, TrainingRunTables, EvaluationTables,
-                 PeopleTables, GuidelineTables):
+                 ExploreQueries, SelectionQueries, SnapshotTables, TrainingRunTables,
+                 EvaluationTables, PeopleTables, GuidelineTables):
     """Typed reads and writes over one Database."""
 
     def __init__(self, db: Database) -> None:

@@ -11,32 +11,13 @@ from honeybee_core.store.database import Cursor
 
 
 class SnapshotTables(Tables):
-    """Curation candidates and the snapshots made from them."""
+    """Snapshots and the items frozen in them (the selection is in store/selection)."""
 
     def snapshot_exists(self, snapshot_id: str) -> bool:
         row = self.db.cursor().execute(
             "SELECT count(*) FROM snapshots WHERE id = ?", [snapshot_id]
         ).fetchall()[0]
         return bool(row and row[0])
-
-    def curation_candidates(self, stages: list[int] | None) -> pd.DataFrame:
-        """Kept items with their verifier scores (mean over verifiers, newest rubric of each),
-        current decision and stage; the curation rule is applied by the caller."""
-        return self.db.cursor().execute(
-            "WITH latest AS (SELECT * FROM verifier_scores QUALIFY row_number() OVER"
-            " (PARTITION BY instruction_id, verifier ORDER BY created_at DESC,"
-            " rubric_version DESC) = 1),"
-            " mean_scores AS (SELECT instruction_id, avg(accuracy) AS accuracy,"
-            " avg(relevance) AS relevance, avg(completeness) AS completeness,"
-            " avg(reasonableness) AS reasonableness FROM latest GROUP BY instruction_id)"
-            " SELECT i.id, i.stage, m.accuracy, m.relevance, m.completeness, m.reasonableness,"
-            " d.decision FROM instructions i"
-            " LEFT JOIN mean_scores m ON m.instruction_id = i.id"
-            " LEFT JOIN current_decisions d ON d.instruction_id = i.id"
-            " WHERE i.duplicate_of IS NULL AND (?::INTEGER[] IS NULL OR list_contains(?, i.stage))"
-            " ORDER BY i.id",
-            [stages, stages],
-        ).df()
 
     def snapshot_by_sha(self, sha256: str) -> dict[str, Any] | None:
         frame = self.db.cursor().execute(
@@ -75,3 +56,8 @@ class SnapshotTables(Tables):
             " ON i.id = s.instruction_id WHERE s.snapshot_id = ?", [snapshot_id]
         ).fetchall()[0][0]
         return int(value) if value is not None else None
+
+    def snapshot_item_ids(self) -> set[str]:
+        """Items any snapshot holds (a held-out set drawn later must avoid them)."""
+        return {r[0] for r in self.db.cursor().execute(
+            "SELECT DISTINCT instruction_id FROM snapshot_items").fetchall()}

@@ -59,7 +59,7 @@ def find_weights(run_dir: str | Path) -> Weights | None:
     latest = Weights(ckpt, ckpt.name, checkpoint_step(ckpt)) \
         if ckpt is not None and (ckpt / ADAPTER_CONFIG).is_file() else None
     if final is None or (latest is not None and final.step is not None
-                         and latest.step > final.step):
+                         and (latest.step or 0) > final.step):
         return latest
     return final
 

@@ -69,6 +69,14 @@ class RunConfig(BaseModel):
     resume: bool = False
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     tiny: TinyModelConfig = Field(default_factory=TinyModelConfig)
+    # Fields the presets use (training/presets.py); their defaults keep the fast recipe.
+    preset: str = "fast"  # the recipe this configuration started from (provenance only)
+    effective_batch_size: int | None = Field(None, ge=1)  # grad_accum follows the device count
+    warmup_epochs: float | None = Field(None, ge=0.0)  # instead of warmup_ratio, released rule
+    val_size: int | None = Field(None, ge=1)  # validation rows; at most a tenth of the rows
+    eval_per_epoch: bool = False  # evaluate and checkpoint once per epoch (eval/save_steps unused)
+    base_8bit: bool = False  # 8-bit base when bitsandbytes and CUDA are present, else bf16
+    group_by_length: bool = True  # batches of similar length (less padding)
 
     @model_validator(mode="after")
     def _cross_field(self) -> RunConfig:
@@ -76,7 +84,7 @@ class RunConfig(BaseModel):
             raise ValueError('base_model is empty; use "tiny", a local directory or a hub id')
         if self.max_steps == 0:
             raise ValueError("max_steps is 0; use -1 to train by epochs or a positive step count")
-        if self.val_fraction > 0 and self.save_steps % self.eval_steps:
+        if self.val_fraction > 0 and not self.eval_per_epoch and self.save_steps % self.eval_steps:
             # load_best_model_at_end needs every checkpoint to carry an eval_loss
             raise ValueError(
                 f"save_steps {self.save_steps} is not a multiple of eval_steps {self.eval_steps}"
@@ -90,7 +98,11 @@ class RunConfig(BaseModel):
 
     @property
     def early_stopping(self) -> bool:
-        return self.val_fraction > 0 and self.early_stopping_patience > 0
+        return self.has_validation and self.early_stopping_patience > 0
+
+    @property
+    def has_validation(self) -> bool:
+        return self.val_fraction > 0 or self.val_size is not None
 
     def resolved(self) -> RunConfig:
         """A copy with absolute paths, so the file still works from another working directory."""

@@ -12,28 +12,15 @@ import torch
 
 from honeybee_core.errors import InputError
 from honeybee_core.training.config import SNAPSHOT_COLUMNS
+from honeybee_core.training.template import (  # noqa: F401 - the template's public home here too
+    PROMPT_INPUT,
+    PROMPT_NO_INPUT,
+    RESPONSE_SEPARATOR,
+    format_prompt,
+    training_text,
+)
 
 IGNORE_INDEX = -100
-
-# Stanford Alpaca wording, as used by MatSci-Instruct / HoneyBee.
-PROMPT_INPUT = (
-    "Below is an instruction that describes a task, paired with an input that provides further "
-    "context. Write a response that appropriately completes the request.\n\n"
-    "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n"
-)
-PROMPT_NO_INPUT = (
-    "Below is an instruction that describes a task. Write a response that appropriately "
-    "completes the request.\n\n"
-    "### Instruction:\n{instruction}\n\n### Response:\n"
-)
-
-
-def format_prompt(instruction: str, input_text: str | None = "") -> str:
-    """The Alpaca prompt; the no-input variant when input is empty or whitespace."""
-    if input_text is None or not str(input_text).strip():
-        return PROMPT_NO_INPUT.format(instruction=instruction)
-    return PROMPT_INPUT.format(instruction=instruction, input=input_text)
-
 
 def load_snapshot(path: str | Path) -> pd.DataFrame:
     """Read the snapshot Parquet, keep the four contract columns, normalise nulls to ''."""
@@ -63,13 +50,20 @@ def load_snapshot(path: str | Path) -> pd.DataFrame:
 
 
 def split_rows(
-    df: pd.DataFrame, val_fraction: float, seed: int
+    df: pd.DataFrame, val_fraction: float, seed: int, val_size: int | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Seeded split on sorted ids, so the split does not depend on the Parquet row order."""
+    """Seeded split on sorted ids, so the split does not depend on the Parquet row order.
+
+    val_size (a row count, as the released recipe's 2,000) wins over val_fraction but takes at
+    most a tenth of the rows, so a small snapshot still trains on nine tenths.
+    """
     order = sorted(range(len(df)), key=lambda i: df["id"].iloc[i])
     random.Random(seed).shuffle(order)
-    n_val = round(len(df) * val_fraction) if val_fraction > 0 else 0
-    if val_fraction > 0 and len(df) >= 2:
+    if val_size is not None:
+        n_val = min(val_size, len(df) // 10)
+    else:
+        n_val = round(len(df) * val_fraction) if val_fraction > 0 else 0
+    if (val_fraction > 0 or val_size is not None) and len(df) >= 2:
         n_val = min(max(n_val, 1), len(df) - 1)
     val_idx, train_idx = order[:n_val], order[n_val:]
     return df.iloc[train_idx].reset_index(drop=True), df.iloc[val_idx].reset_index(drop=True)
@@ -138,7 +132,7 @@ def tokenize_examples(
         raise InputError("The tokenizer has no EOS token; pick a base model with one.")
     bos = bos_prefix(tokenizer)
     prompts = [format_prompt(i, x) for i, x in zip(df["instruction"], df["input"], strict=True)]
-    responses = list(df["output"])
+    responses = [RESPONSE_SEPARATOR + out for out in df["output"]]
     prompt_ids = _ids(tokenizer, prompts)
     full_ids = _ids(tokenizer, [p + r for p, r in zip(prompts, responses, strict=True)])
     stats = TokenStats(n_rows=len(df))
@@ -157,6 +151,7 @@ def tokenize_examples(
 
     examples = []
     for row_id, p, r in zip(df["id"], prompt_ids, resp_ids, strict=True):
+        assert r is not None  # every fallback row was filled above
         prompt = bos + p
         room = max_length - len(prompt)
         if room < 1:
@@ -226,10 +221,11 @@ class PreparedData:
 
 
 def prepare_data(
-    tokenizer: Any, df: pd.DataFrame, max_length: int, val_fraction: float, seed: int
+    tokenizer: Any, df: pd.DataFrame, max_length: int, val_fraction: float, seed: int,
+    val_size: int | None = None,
 ) -> PreparedData:
     """Split, tokenize and mask; raises InputError when nothing trainable is left."""
-    train_df, val_df = split_rows(df, val_fraction, seed)
+    train_df, val_df = split_rows(df, val_fraction, seed, val_size)
     train_ex, train_stats = tokenize_examples(tokenizer, train_df, max_length)
     val_ex, val_stats = tokenize_examples(tokenizer, val_df, max_length)
     if not train_ex:

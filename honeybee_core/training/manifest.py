@@ -137,6 +137,8 @@ def write_manifest(
         "hyperparameters": cfg.model_dump(mode="json")
         | {
             "precision_resolved": extra.get("precision_resolved"),
+            "base_8bit_resolved": extra.get("base_8bit_resolved", False),
+            "loading_note": extra.get("loading_note"),
             "world_size": world,
             "effective_batch_size": args.per_device_train_batch_size
             * args.gradient_accumulation_steps

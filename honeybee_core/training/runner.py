@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.training.config import RunConfig, last_checkpoint, load_config, save_config
@@ -49,7 +49,7 @@ class LaunchInfo:
     command: list[str]
 
 
-def pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> TypeGuard[int]:
     """True while `pid` is a live (non-zombie) HoneyBee training process."""
     if not pid or pid <= 0:
         return False
@@ -199,11 +199,11 @@ def launch(
                     f"A training run is still alive in {out_dir}; stop it first or launch with "
                     "force."
                 )
-            held = read_json(lock_path) if lock_path else None
-            if held and pid_alive(held.get("pid")):
+            holder = read_json(lock_path) if lock_path else None
+            if holder and pid_alive(holder.get("pid")):
                 raise TrainingError(
-                    f"Training run {held.get('out_dir')} (pid {held.get('pid')}) holds the lock "
-                    f"in {lock_dir}; wait for it or stop it first."
+                    f"Training run {holder.get('out_dir')} (pid {holder.get('pid')}) holds the "
+                    f"lock in {lock_dir}; wait for it or stop it first."
                 )
         held = hold_trainer_lock(out_dir)  # force or not: never two trainers in one folder
         try:

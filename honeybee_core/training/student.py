@@ -23,7 +23,7 @@ import sys
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.training import runner
@@ -48,6 +48,7 @@ class StudentConfig:
     targets: list[str] = field(default_factory=lambda: list(TARGETS))
     max_new_tokens: int = 128
     batch_size: int = 8
+    decoding: dict[str, Any] | None = None  # a training.decoding.Decoding; None: greedy
     adapter: str | None = None  # the adapter or checkpoint folder; None: the run's newest
 
     def check(self) -> None:
@@ -103,7 +104,7 @@ def load_config(path: str | Path) -> StudentConfig:
     return config
 
 
-def _alive(pid: int | None) -> bool:
+def _alive(pid: int | None) -> TypeGuard[int]:
     child = _CHILDREN.get(pid or -1)
     if child is not None:
         return child.poll() is None
@@ -177,7 +178,7 @@ def answer_all(folder: str | Path, config: StudentConfig, stop_flag: Any = None)
     import pandas as pd
 
     from honeybee_core.training.adapters import weights_at
-    from honeybee_core.training.generate import AdapterGenerator
+    from honeybee_core.training.inference import AdapterGenerator
 
     folder = Path(folder)
     todo = {}
@@ -216,7 +217,10 @@ def answer_all(folder: str | Path, config: StudentConfig, stop_flag: Any = None)
 
 def _generate(generator: Any, pairs: list[tuple[str, str]], target: str,
               config: StudentConfig) -> list[str]:
-    kwargs = {"max_new_tokens": config.max_new_tokens, "batch_size": config.batch_size}
+    from honeybee_core.training.decoding import Decoding
+
+    kwargs = {"max_new_tokens": config.max_new_tokens, "batch_size": config.batch_size,
+              "decoding": Decoding(**config.decoding) if config.decoding else None}
     if target == "base":  # the untrained base: same weights with the LoRA layers bypassed
         with generator.model.disable_adapter():
             return generator.generate(pairs, **kwargs)

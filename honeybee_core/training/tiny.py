@@ -79,7 +79,7 @@ def build_tiny_base(
     out_dir = Path(out_dir)
     tokenizer = train_tokenizer(texts, shape.vocab_size)
     config = tiny_llama_config(tokenizer, shape)
-    devices = []  # fork_rng keeps the caller's global RNG untouched
+    devices: list[int] = []  # fork_rng keeps the caller's global RNG untouched
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         model = LlamaForCausalLM(config)

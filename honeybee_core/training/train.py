@@ -21,6 +21,7 @@ from honeybee_core.errors import InputError, TrainingError
 from honeybee_core.limits import read_json_object
 from honeybee_core.training import runner
 from honeybee_core.training.config import RunConfig, last_checkpoint, parse_config
+from honeybee_core.training.presets import resolve_precision  # noqa: F401 - public here too
 
 ADAPTER_DIR = "adapter"
 BASE_DIR = "base"
@@ -42,17 +43,6 @@ def _rank() -> int:
 def _log(msg: str) -> None:
     if _rank() == 0:
         print(f"[honeybee.train] {msg}", flush=True)
-
-
-def resolve_precision(precision: str, cuda: bool, bf16_ok: bool) -> str:
-    """auto: bf16 (or fp16) on GPU, fp32 on CPU; fp16 cannot train on CPU."""
-    if precision == "auto":
-        if not cuda:
-            return "fp32"
-        return "bf16" if bf16_ok else "fp16"
-    if precision == "fp16" and not cuda:
-        raise InputError("precision fp16 needs a CUDA GPU; use auto, fp32 or bf16 on CPU.")
-    return precision
 
 
 def _init_adapter_base(init_adapter: Path) -> Path:
@@ -83,11 +73,11 @@ def prepare_base(cfg: RunConfig, df: Any, build: bool) -> str:
         return str(base_dir)
     if cfg.resume and (base_dir / "config.json").is_file():
         return str(base_dir)  # same tokenizer and weights as the checkpoints
-    from honeybee_core.training.data import format_prompt
+    from honeybee_core.training.data import training_text
     from honeybee_core.training.tiny import build_tiny_base
 
     texts = [
-        format_prompt(i, x) + o
+        training_text(i, x, o)
         for i, x, o in zip(df["instruction"], df["input"], df["output"], strict=True)
     ]
     shutil.rmtree(base_dir, ignore_errors=True)
@@ -96,15 +86,22 @@ def prepare_base(cfg: RunConfig, df: Any, build: bool) -> str:
     return str(base_dir)
 
 
-def load_base(path: str, dtype: Any) -> tuple[Any, Any]:
+def load_base(path: str, dtype: Any, quantize_8bit: bool = False) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token_id is None:  # LLaMA ships without one; pads are masked anyway
         tokenizer.pad_token = tokenizer.unk_token or tokenizer.eos_token
     tokenizer.padding_side = "right"
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
-    return model, tokenizer
+    if not quantize_8bit:
+        return AutoModelForCausalLM.from_pretrained(path, dtype=dtype), tokenizer
+    from peft import prepare_model_for_kbit_training
+    from transformers import BitsAndBytesConfig
+
+    model = AutoModelForCausalLM.from_pretrained(
+        path, quantization_config=BitsAndBytesConfig(load_in_8bit=True),
+        device_map={"": int(os.environ.get("LOCAL_RANK") or 0)})
+    return prepare_model_for_kbit_training(model), tokenizer
 
 
 def _checkpointing_kwargs(args_cls: Any, enabled: bool) -> dict[str, Any]:
@@ -152,11 +149,13 @@ def run_training(cfg: RunConfig, stop_flag: Any = None) -> TrainResult:
         raise
 
 
-def training_args(cfg: RunConfig, has_val: bool, precision: str, cuda: bool) -> Any:
+def training_args(cfg: RunConfig, has_val: bool, precision: str, cuda: bool,
+                  warmup: int | float | None = None) -> Any:
     """The Trainer settings of our recipe; validated names for transformers 5.x."""
     from transformers import TrainingArguments
 
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    every = "epoch" if cfg.eval_per_epoch else "steps"
     return TrainingArguments(
         output_dir=str(cfg.out_dir),
         per_device_train_batch_size=cfg.per_device_batch_size,
@@ -166,13 +165,14 @@ def training_args(cfg: RunConfig, has_val: bool, precision: str, cuda: bool) -> 
         max_steps=cfg.max_steps,
         learning_rate=cfg.learning_rate,
         lr_scheduler_type=cfg.lr_scheduler_type,
-        warmup_steps=cfg.warmup_ratio,  # a float < 1 is a ratio in transformers 5
+        # a float < 1 is a ratio in transformers 5, an int a step count (warmup_epochs)
+        warmup_steps=cfg.warmup_ratio if warmup is None else warmup,
         weight_decay=cfg.weight_decay,
         logging_steps=cfg.logging_steps,
         logging_first_step=True,
-        eval_strategy="steps" if has_val else "no",
+        eval_strategy=every if has_val else "no",
         eval_steps=cfg.eval_steps,
-        save_strategy="steps",
+        save_strategy=every,
         save_steps=cfg.save_steps,
         save_total_limit=cfg.save_total_limit,
         load_best_model_at_end=has_val,
@@ -186,7 +186,7 @@ def training_args(cfg: RunConfig, has_val: bool, precision: str, cuda: bool) -> 
         ddp_backend="gloo" if (distributed and not cuda) else None,
         ddp_find_unused_parameters=False,  # every LoRA matrix gets a gradient each step
         **_checkpointing_kwargs(TrainingArguments, cfg.gradient_checkpointing),
-        train_sampling_strategy="group_by_length",  # less padding per batch
+        train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
         include_num_input_tokens_seen="non_padding",
         remove_unused_columns=False,
         label_names=["labels"],
@@ -232,6 +232,12 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
     )
     from honeybee_core.training.data import PaddingCollator, load_snapshot, prepare_data, split_rows
     from honeybee_core.training.manifest import write_manifest
+    from honeybee_core.training.presets import (
+        machine,
+        resolve_loading,
+        warmup_steps,
+        with_accumulation,
+    )
     from honeybee_core.training.tiny import fit_cpu_threads
 
     def phase(text: str) -> None:
@@ -243,12 +249,18 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
     ckpt = last_checkpoint(cfg.out_dir) if cfg.resume else None
     resume_from = str(ckpt) if ckpt else None
 
-    cuda = torch.cuda.is_available()
-    precision = resolve_precision(cfg.precision, cuda, cuda and torch.cuda.is_bf16_supported())
+    cuda, bnb, bf16_ok, _ = machine()
+    loading = resolve_loading(cfg.base_8bit, cfg.precision, cuda, bnb, bf16_ok)
+    if loading.note:
+        _log(loading.note)
+    precision = loading.precision
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
-    has_val = len(split_rows(df, cfg.val_fraction, cfg.seed)[1]) > 0
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    cfg = with_accumulation(cfg, world)  # effective_batch_size on this many processes
+    train_rows, val_rows = split_rows(df, cfg.val_fraction, cfg.seed, cfg.val_size)
+    has_val = cfg.has_validation and len(val_rows) > 0
     # Built first: it sets up the process group that main_process_first() needs.
-    args = training_args(cfg, has_val, precision, cuda)
+    args = training_args(cfg, has_val, precision, cuda, warmup_steps(cfg, len(train_rows), world))
     rank0 = args.process_index == 0
 
     if cfg.base_model == "tiny" and not (cfg.resume or cfg.init_adapter):
@@ -256,11 +268,11 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
     with args.main_process_first(local=False, desc="base model"):
         base_path = prepare_base(cfg, df, build=rank0)
     phase(f"loading the base model {cfg.base_model}")
-    model, tokenizer = load_base(base_path, dtype)
+    model, tokenizer = load_base(base_path, dtype, loading.quantize_8bit)
     if not cuda:
         fit_cpu_threads(model)
     phase(f"preparing {len(df):,} items")
-    data = prepare_data(tokenizer, df, cfg.max_length, cfg.val_fraction, cfg.seed)
+    data = prepare_data(tokenizer, df, cfg.max_length, cfg.val_fraction, cfg.seed, cfg.val_size)
     _log(f"data: {json.dumps({k: v for k, v in data.stats.items() if k != 'dropped_ids'})}")
     if data.val is None and has_val:  # every validation row was dropped by max_length
         args.eval_strategy = IntervalStrategy.NO
@@ -302,9 +314,14 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
     manifest: dict[str, Any] = {}
     if trainer.is_world_process_zero():
         # The best checkpoint's weights when an eval set exists (load_best_model_at_end).
-        trainer.model.save_pretrained(str(adapter_dir))
+        from peft import PeftModel
+
+        lora_model = trainer.model
+        assert isinstance(lora_model, PeftModel)  # what attach_lora handed the Trainer
+        lora_model.save_pretrained(str(adapter_dir))
         tokenizer.save_pretrained(str(adapter_dir))
-        extra = {"precision_resolved": precision, "state": state}
+        extra = {"precision_resolved": precision, "state": state,
+                 "base_8bit_resolved": loading.quantize_8bit, "loading_note": loading.note}
         manifest = write_manifest(cfg, trainer, output, data.stats, base_path, extra)
         status.update(state=state, phase=None, step=trainer.state.global_step, eta_s=0,
                       error=None)

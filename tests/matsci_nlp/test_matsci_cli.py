@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import load_settings
 from honeybee_core.errors import InputError
 from honeybee_core.matsci_nlp.files import read_predictions
@@ -102,9 +103,10 @@ def test_an_api_model_answers_through_the_providers(tmp_path: Path, repo, monkey
                        split=SplitSpec("low-resource", 0.25, 1), limit=4, n_boot=50,
                        base_url=server.openai_base_url)
     try:
-        metrics = run_benchmark(repo, params, settings)
+        metrics = run_benchmark(repo, params, settings, actor=CLI_ACTOR)
         calls = server.model_requests()
-        again = run_benchmark(repo, RunParams(**{**params.__dict__, "out_dir": None}), settings)
+        again = run_benchmark(repo, RunParams(**{**params.__dict__, "out_dir": None}), settings,
+                              actor=CLI_ACTOR)
         assert server.model_requests() == calls  # the call log answered every question
     finally:
         server.stop()
@@ -135,4 +137,5 @@ def test_an_api_model_answers_through_the_providers(tmp_path: Path, repo, monkey
 def test_run_rejects_what_it_cannot_do(tmp_path: Path, repo, model, extra, message) -> None:
     settings = load_settings(db=tmp_path / "x.duckdb", matsci_dir=tmp_path / "m")
     with pytest.raises(InputError, match=message):
-        run_benchmark(repo, RunParams(model=model, data_dir=DATA, **extra), settings)
+        run_benchmark(repo, RunParams(model=model, data_dir=DATA, **extra), settings,
+                      actor=CLI_ACTOR)

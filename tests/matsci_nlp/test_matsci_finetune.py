@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import load_settings
 from honeybee_core.matsci_nlp import SplitSpec, load, split_questions
 from honeybee_core.matsci_nlp.files import read_predictions
@@ -27,7 +28,7 @@ def test_finetune_on_the_train_part_then_answer_the_test_part(tmp_path: Path, re
     params = RunParams(model="tiny", data_dir=DATA, tasks=("pc", "sc", "sar"), split=split,
                        finetune=True, train_overrides=TINY, batch_size=8, max_new_tokens=4,
                        n_boot=20, out_dir=tmp_path / "eval")
-    metrics = run_benchmark(repo, params, settings)
+    metrics = run_benchmark(repo, params, settings, actor=CLI_ACTOR)
     train, test = split_questions(load(DATA, ["pc", "sc", "sar"]).questions, split)
     tuned = metrics["finetune"]
     assert tuned["from"] == "tiny" and tuned["train_questions"] == len(train) == 8
@@ -45,6 +46,6 @@ def test_finetune_on_the_train_part_then_answer_the_test_part(tmp_path: Path, re
     # the new run answers again by its id, one row at a time
     again = run_benchmark(repo, RunParams(model=tuned["run_id"], data_dir=DATA, tasks=("pc",),
                                           limit=3, batch_size=1, max_new_tokens=4, n_boot=0),
-                          settings)
+                          settings, actor=CLI_ACTOR)
     assert again["model"] == tuned["run_id"] and again["tasks"]["pc"]["n"] == 3
     assert Path(again["folder"]).parent == tmp_path / "matsci"

@@ -14,6 +14,7 @@ import pytest
 
 from honeybee_core import auth
 from honeybee_core import transfer as hio
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.errors import HoneybeeError
 from honeybee_core.store import Repository, open_database
 from tests.conftest import run_cli, write_jsonl
@@ -33,7 +34,7 @@ def signed_in(repo: Repository, actor: auth.Actor) -> auth.Actor:
     return auth.get_user(repo, actor.name)
 
 def _seed(repo: Repository, folder: Path) -> None:
-    hio.import_file(repo, write_jsonl(folder / "seed.jsonl", corpus.ITEMS))
+    hio.import_file(repo, write_jsonl(folder / "seed.jsonl", corpus.ITEMS), actor=CLI_ACTOR)
     for name, role in (("ana", "reviewer"), ("cora", "curator")):
         auth.add_user(repo, auth.CLI_ACTOR, name, role)
 
@@ -41,7 +42,7 @@ def _seed(repo: Repository, folder: Path) -> None:
 def _import(repo: Repository, case: corpus.Case, path: Path):
     if case.kind == "ratings":
         return hio.import_ratings(repo, path, actor=signed_in(repo, CURATOR), **case.options)
-    return hio.import_file(repo, path, **case.options)
+    return hio.import_file(repo, path, **case.options, actor=CLI_ACTOR)
 
 
 @pytest.mark.parametrize("case", corpus.CASES, ids=lambda c: c.name)
@@ -58,14 +59,15 @@ def test_bad_input_gets_one_line_and_changes_nothing(repo, tmp_path, files, case
 
 def test_a_device_is_refused_before_reading_it(repo):
     with pytest.raises(HoneybeeError, match="is not a regular file"):
-        hio.import_file(repo, "/dev/zero")  # no extension: the old sniff read it forever
+        # no extension: the old sniff read it forever
+        hio.import_file(repo, "/dev/zero", actor=CLI_ACTOR)
     with pytest.raises(HoneybeeError, match="is not a regular file"):
-        hio.import_file(repo, "/dev/zero", "jsonl")
+        hio.import_file(repo, "/dev/zero", "jsonl", actor=CLI_ACTOR)
 
 
 @pytest.mark.parametrize("case", corpus.GOOD, ids=lambda c: c.name)
 def test_odd_but_valid_input_imports(repo, files, case):
-    result = hio.import_file(repo, files[case.name])
+    result = hio.import_file(repo, files[case.name], actor=CLI_ACTOR)
     assert result.new_items == 1
     item = repo.select_items().iloc[0]
     if case.name == "spaced_numbers.csv":

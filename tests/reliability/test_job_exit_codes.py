@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import load_settings
 from honeybee_core.pipeline import jobs
 from honeybee_core.pipeline.instructor import GenerateParams
@@ -53,7 +54,7 @@ def test_generate_with_every_call_refused_401_exits_1(server, db_path):
 def test_verify_that_failed_exits_1_and_a_rerun_resumes(server, db_path):
     database = open_database(db_path)
     jobs.run_generate(Repository(database), GenerateParams(n=6, per_call=3),
-                      settings=load_settings(db=db_path))
+                      settings=load_settings(db=db_path), actor=CLI_ACTOR)
     database.close()
     server.add_fault("status", status=401, times=-1)
     failed = run_cli("verify", *OPENAI, db=db_path, env=_env(server))

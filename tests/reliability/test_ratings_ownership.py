@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from honeybee_core import auth, review
 from honeybee_core import transfer as hio
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.config import get_settings
 from honeybee_core.errors import InputError, PermissionDeniedError
 from honeybee_core.store import Repository, open_database
@@ -32,7 +33,7 @@ def signed_in(repo: Repository, actor: auth.Actor) -> auth.Actor:
 def _seed(repo: Repository, tmp_path: Path) -> list[str]:
     """Three items, accounts for ana (reviewer), bo (reviewer), cora (curator), root (admin);
     ana rates the first item through the review core, as she would in the app."""
-    hio.import_file(repo, write_jsonl(tmp_path / "items.jsonl", triples(3)))
+    hio.import_file(repo, write_jsonl(tmp_path / "items.jsonl", triples(3)), actor=CLI_ACTOR)
     for actor in (ANA, CORA, ADMIN, auth.Actor("bo", "reviewer")):
         auth.add_user(repo, auth.CLI_ACTOR, actor.name, actor.role)
     ids = sorted(repo.select_items()["id"])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from honeybee_core import transfer as hio
+from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.errors import InputError
 from honeybee_core.store import Repository, open_database
 from tests.conftest import run_cli, triples, write_jsonl
@@ -21,7 +22,8 @@ from tests.conftest import run_cli, triples, write_jsonl
 @pytest.fixture
 def filled(db_path: Path, tmp_path: Path) -> Path:
     database = open_database(db_path)
-    hio.import_file(Repository(database), write_jsonl(tmp_path / "in.jsonl", triples(5)))
+    hio.import_file(Repository(database), write_jsonl(tmp_path / "in.jsonl", triples(5)),
+                    actor=CLI_ACTOR)
     database.close()
     return db_path
 
@@ -133,7 +135,7 @@ def test_an_upload_name_cannot_place_a_file_outside_the_temporary_folder(tmp_pat
         at.file_uploader(key="import_file").set_value((str(planted), body, "text/plain")).run()
         at.button(key="import_go").click().run()
         assert not at.exception and not planted.exists()
-        assert any("new_items: 2" in s.value for s in at.success)
+        assert any("New items: 2" in s.value for s in at.success)
     finally:
         get_settings.cache_clear()
 

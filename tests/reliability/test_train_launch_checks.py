@@ -81,8 +81,8 @@ def test_bad_launch_inputs_get_one_line_and_launch_nothing(db_path, tmp_path, sn
 
 def _wait_running(repo: Repository, run_id: str) -> None:
     deadline = time.monotonic() + 180
-    while runs.ingest(repo, run_id)["status"] != "running":
-        assert time.monotonic() < deadline, runs.ingest(repo, run_id)
+    while runs.ingest(repo, run_id, actor=CLI_ACTOR)["status"] != "running":
+        assert time.monotonic() < deadline, runs.ingest(repo, run_id, actor=CLI_ACTOR)
         time.sleep(0.3)
 
 
@@ -102,7 +102,7 @@ def test_one_trainer_per_run_folder_and_resume_checks_run_json(db_path, tmp_path
             capture_output=True, text=True, env=runner.train_env(), timeout=120)
         assert by_hand.returncode == 2 and "one trainer per run folder" in by_hand.stderr
         assert runner.stop(folder, timeout=120)
-        assert runs.ingest(repo, run["id"])["status"] == "stopped"
+        assert runs.ingest(repo, run["id"], actor=CLI_ACTOR)["status"] == "stopped"
 
         config = json.loads((folder / runner.RUN_FILE).read_text())
         (folder / runner.RUN_FILE).write_text(json.dumps({**config,

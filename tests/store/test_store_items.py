@@ -52,18 +52,18 @@ def test_select_items_approved_only_follows_the_latest_decision(repo):
 
 def test_generated_items_duplicates_and_the_verify_backlog(repo):
     with repo.db.transaction() as cur:
-        assert repo.insert_generated(cur, [generated(1), generated(2, duplicate_of="gen1"),
-                                           generated(3)]) == 3
-        assert repo.insert_generated(cur, [generated(1)]) == 0
+        assert repo.insert_generated_rows(cur, [generated(1), generated(2, duplicate_of="gen1"),
+                                                generated(3)]) == 3
+        assert repo.insert_generated_rows(cur, [generated(1)]) == 0
     assert [row[0] for row in repo.kept_instructions()] == ["gen1", "gen3"]
     assert repo.item("gen2")["duplicate_of"] == "gen1" and repo.item("gen1")["job_id"] == "job-1"
     assert repo.count_to_verify("v", "r1") == 2
     assert repo.items_to_verify("v", "r1", limit=1)["id"].tolist() == ["gen1"]
     with repo.db.transaction() as cur:
-        repo.insert_verifier_score(cur, {
+        repo.insert_verifier_score_rows(cur, [{
             "instruction_id": "gen1", "verifier": "v", "rubric_version": "r1", "accuracy": 90.0,
             "relevance": 80.0, "completeness": 70.0, "reasonableness": 60.0,
-            "rationale": "fine", "raw_response": "{}"})
+            "rationale": "fine", "raw_response": "{}"}])
     assert repo.count_to_verify("v", "r1") == 1
     assert repo.count_to_verify("v", "r2") == 2  # another rubric has not scored anything
     assert repo.items_to_verify("v", "r1")["id"].tolist() == ["gen3"]
@@ -76,6 +76,6 @@ def test_a_failed_transaction_leaves_no_rows(repo):
     bad = pd.DataFrame([{**generated(9), "instruction": None}])[ITEM_COLUMNS]
     with (pytest.raises(duckdb.ConstraintException, match="NOT NULL"),
           repo.db.transaction() as cur):
-        repo.insert_generated(cur, [generated(8)])
+        repo.insert_generated_rows(cur, [generated(8)])
         repo.insert_items(cur, bad)  # instruction is NOT NULL
     assert repo.table_counts() == before

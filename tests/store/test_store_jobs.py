@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 
@@ -10,7 +12,13 @@ def call(i: int, *, ok: bool = True, job: str | None = "job-1", request_hash: st
     return {"id": f"call{i}", "provider": "openai", "model": "m", "request_hash": request_hash,
             "purpose": "verify", "request": "{}", "raw_response": answer, "parsed": None, "ok": ok,
             "error": None if ok else "timeout", "input_tokens": 10, "output_tokens": 5,
-            "cost_usd": 0.25, "latency_ms": 12.0, "attempt": 1, "batch": False, "job_id": job}
+            "cost_usd": 0.25, "latency_ms": 12.0, "attempt": 1, "batch": False, "job_id": job,
+            "created_at": datetime(2026, 1, 1, 0, 0, i)}
+
+
+def record(repo, *calls: dict) -> None:
+    with repo.db.transaction() as cur:
+        repo.insert_llm_calls(cur, list(calls))
 
 
 def test_job_rows_are_created_updated_and_continued(repo):
@@ -37,14 +45,15 @@ def test_update_job_takes_only_job_columns(repo):
 
 
 def test_call_log_caches_the_latest_ok_answer_and_totals_costs(repo):
-    repo.record_llm_call(call(1, ok=False, answer="fail"))
-    assert repo.cached_llm_call("openai", "m", "h1") is None  # failures are not answers
-    repo.record_llm_call(call(2, answer="first"))
-    repo.record_llm_call(call(3, job="job-2", request_hash="h2"))
-    cached = repo.cached_llm_call("openai", "m", "h1")
+    record(repo, call(1, ok=False, answer="fail"))
+    assert repo.answered_calls("openai", "m", ["h1"]) == []  # failures are not answers
+    record(repo, call(2, answer="first"), call(3, job="job-2", request_hash="h2"))
+    record(repo, call(2, answer="first"))  # a spool folded twice adds nothing
+    [cached] = repo.answered_calls("openai", "m", ["h1"])
     assert cached["id"] == "call2" and cached["raw_response"] == "first"
-    assert repo.cached_llm_call("anthropic", "m", "h1") is None
-    assert sorted(repo.answered_request_hashes("openai", "m")) == ["h1", "h2"]
+    assert repo.answered_calls("anthropic", "m", ["h1"]) == []
+    answered = repo.answered_calls("openai", "m", ["h1", "h2", "h3"])
+    assert sorted(c["request_hash"] for c in answered) == ["h1", "h2"]
     assert repo.llm_call_totals("job-1") == {"calls": 2, "ok_calls": 1, "cost_usd": 0.5,
                                              "input_tokens": 20, "output_tokens": 10}
     assert repo.llm_call_totals()["calls"] == 3

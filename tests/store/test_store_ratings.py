@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from honeybee_core.domain import ItemWhere, RuleScope
+from honeybee_core.rules import parse_rule
 from tests.review_seed import items_frame, scores_frame
 
 
@@ -24,12 +25,15 @@ def seeded(repo, n: int = 6):
 
 def test_annotators_create_update_and_keep_their_password_hash(repo):
     with repo.db.transaction() as cur:
-        assert repo.upsert_annotator(cur, "ann", "reviewer", "hash-1") is True
-        assert repo.upsert_annotator(cur, "ann", "curator", None) is False  # role only
+        repo.insert_person(cur, "ann", "reviewer", "hash-1", None)
+        repo.set_person_role(cur, "ann", "curator")  # role only
         repo.ensure_annotators(cur, ["ann", "bob", "bob"])
-    assert repo.annotator("ann") == {"name": "ann", "role": "curator", "password_hash": "hash-1"}
-    assert repo.annotator("nobody") is None
-    table = repo.annotators().set_index("name")
+    ann = repo.person("ann")
+    assert {k: ann[k] for k in ("name", "role", "password_hash")} == {
+        "name": "ann", "role": "curator", "password_hash": "hash-1"}
+    assert repo.person("nobody") is None
+    assert repo.annotators_missing(["ann", "bob", "carl"]) == ["carl"]
+    table = repo.people().set_index("name")
     assert table["role"].to_dict() == {"ann": "curator", "bob": "reviewer"}
     assert table["has_password"].to_dict() == {"ann": True, "bob": False}
 
@@ -91,10 +95,11 @@ def test_decisions_keep_history_and_the_latest_is_in_force(repo):
     history = repo.item_decisions(ids[1])
     assert history["decision"].tolist() == ["reject", "approve"]
     assert history["reason"].iloc[0] == "wrong units" and history["rule"].iloc[1] == "mean>=0"
+    every_score = parse_rule("min>=0")  # passes wherever all four scores are there
     with repo.db.transaction() as cur:
-        undecided, matrix = repo.item_scores(cur, None, undecided_only=True)
-        every, all_scores = repo.item_scores(cur, "offline:v1", undecided_only=False)
-    assert undecided == [ids[3]] and matrix.shape == (1, 4)
-    assert every == sorted(ids) and all_scores.shape == (4, 4)
-    assert np.isfinite(all_scores).all()
+        assert repo.rule_counts(every_score, RuleScope(undecided_only=True), cur) == (1, 1)
+    assert repo.rule_ids(every_score, RuleScope(undecided_only=True)) == [ids[3]]
+    by_one = RuleScope(ItemWhere(verifier="offline:v1"))
+    assert repo.rule_ids(every_score, by_one) == sorted(ids)
+    assert repo.rule_counts(every_score, by_one) == (4, 4)
     assert repo.stats()["approved"] == 2 and repo.stats()["rejected"] == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from honeybee_core.domain import ItemWhere, RuleScope
+from honeybee_core.rules import parse_rule
 from tests.review_seed import items_frame, scores_frame
 
 
@@ -31,14 +33,18 @@ def run_row(run_id: str = "run1", out_dir: str = "/runs/run1") -> dict:
 def grade(run_id: str, item_id: str, value: float, evaluator: str = "eval:a") -> dict:
     return {"run_id": run_id, "instruction_id": item_id, "evaluator": evaluator,
             "rubric_version": "e1", "answer": f"answer to {item_id}", "accuracy": value,
-            "completeness": value, "reasonableness": value, "rationale": "graded"}
+            "completeness": value, "reasonableness": value, "rationale": "graded",
+            "decoding": "greedy"}
 
 
 def test_snapshot_round_trip(filled):
-    candidates = filled.curation_candidates([1, 2])
-    assert len(candidates) == 6 and set(candidates["stage"]) == {1, 2}
-    assert candidates["decision"].isna().all() and candidates["accuracy"].notna().all()
-    assert len(filled.curation_candidates(None)) == 9
+    every_score = parse_rule("min>=0")  # passes wherever all four scores are there
+    curated = RuleScope(ItemWhere(stages=(1, 2)), rejected_out=True, kept_only=True)
+    picked = filled.rule_ids(every_score, curated)
+    assert len(picked) == 6 and set(filled.items_by_ids(picked)["stage"]) == {1, 2}
+    assert filled.rule_ids(every_score, RuleScope(ItemWhere(stages=(1, 2)),
+                                                  undecided_only=True)) == picked
+    assert len(filled.rule_ids(every_score, RuleScope(kept_only=True))) == 9
     with filled.db.transaction() as cur:
         filled.insert_snapshot(cur, snapshot_row(), ["item00000", "item00001"])
     assert filled.snapshot_exists("snap1") and not filled.snapshot_exists("snap2")
@@ -77,16 +83,16 @@ def test_training_run_and_metrics_round_trip(filled):
 def test_evaluation_round_trip_and_weak_answers(filled):
     filled.insert_run(run_row())
     with filled.db.transaction() as cur:
-        filled.insert_evaluation(cur, grade("run1", "item00000", 90))
-        filled.insert_evaluation(cur, grade("run1", "item00001", 40))
-        filled.insert_evaluation(cur, grade("run1", "item00001", 99))  # same key: ignored
-        filled.insert_evaluation(cur, grade("run1", "item00002", 20, evaluator="eval:b"))
-        filled.insert_evaluation(cur, grade("base", "item00000", 10))
+        filled.insert_grade(cur, grade("run1", "item00000", 90))
+        filled.insert_grade(cur, grade("run1", "item00001", 40))
+        filled.insert_grade(cur, grade("run1", "item00001", 99))  # same key: ignored
+        filled.insert_grade(cur, grade("run1", "item00002", 20, evaluator="eval:b"))
+        filled.insert_grade(cur, grade("base", "item00000", 10))
     assert filled.evaluation_count("run1") == 3
-    assert filled.evaluated_ids("eval:a", "e1", "run1") == {"item00000", "item00001"}
-    assert filled.evaluated_ids("eval:a", "e1") == {"item00000", "item00001"}
+    assert filled.graded_ids("eval:a", "e1", "run1", "greedy") == {"item00000", "item00001"}
+    assert filled.graded_ids("eval:a", "e1", "run1", "paper") == set()
     assert filled.evaluators()["evaluator"].tolist() == ["eval:a", "eval:b"]
-    rows = filled.evaluation_rows("eval:a", "e1")
+    rows = filled.grade_rows("eval:a", "e1")
     assert len(rows) == 3 and set(rows["run_id"]) == {"base", "run1"}
     assert rows.set_index("run_id").loc["run1", "run_stage"].tolist() == [2, 2]
     weak = filled.weak_answers("run1", None, threshold=50)
