@@ -220,10 +220,11 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
     scores = (None,) * 4 if rating.verdict == "skip" else tuple(
         None if s is None else float(s) for s in rating.scores)
     comment = (rating.comment or "").strip() or None
+    in_force = guidelines.ensure_stored(repo)
     with repo.db.transaction() as cur:
         before = repo.rating_of(item_id, actor.name)
         blind = bool(rating.blind)
-        version: int | None = guidelines.in_force(repo, cur)
+        version: int | None = in_force
         if before is not None and _same_scores(before, scores):
             blind = bool(before["blind"])
             version = _int_or_none(before.get("guideline_version"))

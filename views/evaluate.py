@@ -4,6 +4,7 @@ import streamlit as st
 
 from honeybee_core import auth, charts, job_report
 from honeybee_core import stage_table as stages
+from honeybee_core.domain import DIMENSIONS
 from honeybee_core.pipeline import evaluator
 from honeybee_core.store import rows
 from honeybee_core.wording import readable
@@ -13,6 +14,9 @@ from views.matsci_table import render_matsci_table
 
 store = repo()
 actor = current_actor("reviewer")
+HEADERS = {"n": "Answers", "mean": "Mean grade", **{
+    f"{d}_ci_{end}": f"{d.capitalize()} 95% CI {end}" for d in DIMENSIONS
+    for end in ("low", "high")}}
 
 
 def stage_table_section():
@@ -33,8 +37,7 @@ def stage_table_section():
         st.info("No evaluations yet: a curator evaluates a finished run, an API model or the "
                 "references below (or `honeybee evaluate --run RUN_ID`).")
         return frame, table
-    st.dataframe(readable(table, {"n": "Answers", "mean": "Mean grade"}), hide_index=True,
-                 key="eval_stage_table")
+    st.dataframe(readable(table, HEADERS), hide_index=True, key="eval_stage_table")
     st.caption(stages.caption(store, frame, set_id))
     st.plotly_chart(charts.stage_chart(table), key="eval_stage_chart")
     return frame, table

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -20,12 +21,13 @@ import pandas as pd
 
 from honeybee_core.auth import Actor, require, utcnow, writes
 from honeybee_core.errors import InputError, NotFoundError
-from honeybee_core.store import Cursor, Repository
+from honeybee_core.store import Repository
 
 DEFAULT_PATH = Path(__file__).with_name("default.md")
 MAX_GUIDELINE = 100_000  # characters: a long guideline is a few thousand
 MAX_NOTE = 500
 SYSTEM = "system"  # who saved the shipped default (a reserved name, never a person)
+_WRITE_LOCK = threading.Lock()  # versions are numbered max + 1: one save at a time
 
 
 @dataclass(frozen=True)
@@ -72,14 +74,17 @@ def current(repo: Repository) -> Guideline:
     return _from_row(row)
 
 
-def in_force(repo: Repository, cur: Cursor) -> int:
-    """The version in force, inside the caller's transaction; the shipped default is stored
-    as version 1 first when nothing is stored yet (so the number names a text)."""
-    row = repo.latest_guideline(cur)
-    if row is not None:
-        return int(row["version"])
-    return repo.add_guideline(cur, default_text(), "The default shipped with HoneyBee.", SYSTEM,
-                              utcnow())
+def ensure_stored(repo: Repository) -> int:
+    """The version in force; the shipped default is stored as version 1 first when nothing is
+    stored yet (so the number names a text). One writer at a time in this process (the one
+    DuckDB writer), so reviewers rating at once store the default once."""
+    with _WRITE_LOCK:
+        row = repo.latest_guideline()
+        if row is not None:
+            return int(row["version"])
+        with repo.db.transaction() as cur:
+            return repo.add_guideline(cur, default_text(), "The default shipped with HoneyBee.",
+                                      SYSTEM, utcnow())
 
 
 def version(repo: Repository, number: int) -> Guideline:
@@ -120,11 +125,10 @@ def save(repo: Repository, actor: Actor, body: str, note: str | None = None) -> 
     if note is not None and len(note) > MAX_NOTE:
         raise InputError(f"The note is longer than {MAX_NOTE} characters; shorten it.")
     body += "\n"
-    with repo.db.transaction() as cur:
-        in_force(repo, cur)  # the default becomes version 1 before the first edit
-        latest = repo.latest_guideline(cur)
-        if latest is not None and latest["body"] == body:
-            raise InputError("The guideline is unchanged; edit it before saving a new version.")
+    if current(repo).body == body:  # checked before the default is stored: nothing changes
+        raise InputError("The guideline is unchanged; edit it before saving a new version.")
+    ensure_stored(repo)  # the default becomes version 1 before the first edit
+    with _WRITE_LOCK, repo.db.transaction() as cur:
         number = repo.add_guideline(cur, body, note, who.name, utcnow())
     return version(repo, number)
 

@@ -187,5 +187,5 @@ def test_evaluate_page_grades_the_references_as_a_row(app_env, loop):
     assert mine.iloc[0]["status"] == "finished"
     at.run()
     table = at.dataframe[0].value
-    assert list(table["kind"]) == ["base", "run", "run", "reference"]
-    assert table.loc[3, "n"] == EVAL["n"]
+    assert list(table["Kind"]) == ["base", "run", "run", "reference"]  # readable headers
+    assert table.loc[3, "Answers"] == EVAL["n"]

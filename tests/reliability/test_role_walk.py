@@ -87,8 +87,8 @@ EXEMPT = {
     "honeybee_core.pipeline.calllog.JobCallLog.record": _OPENED,
     "honeybee_core.pipeline.jobs.store_items": "inserts in the transaction of a job's handler",
     "honeybee_core.pipeline.spool.fold_spools": "answers already paid for, folded in by open_job",
-    "honeybee_core.guidelines.in_force": "stores the shipped default inside the transaction of a "
-    "checked rating or guideline edit",
+    "honeybee_core.guidelines.ensure_stored": "stores the shipped default as version 1, called "
+    "by a rating or a guideline edit after its role check",
 }
 
 
