@@ -27,3 +27,8 @@ class ProviderError(HoneybeeError):
 
 class TrainingError(HoneybeeError):
     """A training or inference run could not start or failed."""
+
+
+class DatabaseFileError(HoneybeeError):
+    """The database file is damaged, belongs to another program or to a newer version of
+    HoneyBee Studio; it was left as it was."""

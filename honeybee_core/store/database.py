@@ -2,6 +2,8 @@
 
 DuckDB allows one read-write process per file. `open_database` turns the lock conflict into one
 sentence naming the holder, so a CLI run beside the app fails clearly instead of with a traceback.
+A file that is damaged, another program's, or written by a newer version (migrations this code
+does not know) is refused in one sentence before anything is written to it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from honeybee_core.errors import DatabaseLockedError, HoneybeeError
+from honeybee_core.errors import DatabaseFileError, DatabaseLockedError, HoneybeeError
 
 # What a repository method that writes inside the caller's transaction takes as `cur`: DuckDB's
 # cursors are connections of their own (Database.cursor and Database.transaction hand them out).
@@ -57,6 +59,8 @@ def _adopt_unnamed(con: Cursor) -> None:
 def migrate(con: Cursor, migrations: list[Migration] | None = None) -> list[str]:
     """Apply every migration whose name is not yet recorded in _migrations, in order, each in
     its own transaction; return the names applied."""
+    known = MIGRATIONS if migrations is None else migrations
+    _check_not_newer(con, "the database", [m.name for m in known])
     con.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
@@ -64,7 +68,7 @@ def migrate(con: Cursor, migrations: list[Migration] | None = None) -> list[str]
     _adopt_unnamed(con)
     done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
     applied = []
-    for migration in MIGRATIONS if migrations is None else migrations:
+    for migration in known:
         if migration.name in done:
             continue
         con.execute("BEGIN TRANSACTION")
@@ -81,6 +85,40 @@ def migrate(con: Cursor, migrations: list[Migration] | None = None) -> list[str]
             raise
         applied.append(migration.name)
     return applied
+
+
+def _tables(con: Cursor) -> set[str]:
+    return {row[0] for row in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()}
+
+
+def _check_not_newer(con: Cursor, where: str, known: list[str]) -> None:
+    """Refuse a database that records migrations this code does not have (a newer version wrote
+    it): writing to it with an older schema in mind could damage data the newer one relies on."""
+    if "_migrations" not in _tables(con):
+        return
+    old_names = {old for _, old, _ in _UNNAMED}
+    unknown = [row[0] for row in con.execute("SELECT name FROM _migrations ORDER BY id").fetchall()
+               if row[0] not in known and row[0] not in old_names]
+    if unknown:
+        raise DatabaseFileError(
+            f"{where} was written by a newer version of HoneyBee Studio (it has migration "
+            f"{unknown[0]!r}, unknown here); upgrade honeybee-studio to open it, or point --db / "
+            "HONEYBEE_DB at another file. Nothing was changed."
+        )
+
+
+def _check_ours(con: Cursor, path: Path) -> None:
+    """A file with tables but no _migrations belongs to another program: leave it alone."""
+    tables = _tables(con)
+    if tables and "_migrations" not in tables:
+        shown = ", ".join(sorted(tables)[:3])
+        raise DatabaseFileError(
+            f"{path} is a DuckDB database of another program (tables {shown}), not a HoneyBee "
+            "database; nothing was changed. Point --db / HONEYBEE_DB at another file."
+        )
+    _check_not_newer(con, str(path), [m.name for m in MIGRATIONS])
 
 
 _LOCK_PID = re.compile(r"PID (\d+)")
@@ -131,28 +169,62 @@ class Database:
         self._con.close()
 
 
-def open_database(
-    path: str | Path, *, read_only: bool = False, migrate_now: bool = True
-) -> Database:
-    """Open (creating and migrating) the DuckDB file at path."""
-    path = Path(path)
-    if str(path) != ":memory:" and not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+# No network: a foreign file must not make DuckDB fetch an extension to read it.
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def _connect(path: Path, read_only: bool) -> Cursor:
+    """duckdb.connect, with every failure to open the file as one sentence."""
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
+        return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
+    except duckdb.Error as exc:
         text = str(exc)
-        if "lock" in text.lower():
+        if isinstance(exc, duckdb.IOException) and "lock" in text.lower():
             raise DatabaseLockedError(
                 f"{path} is in use by {_holder(text)}; stop that process (or the app) first, "
                 "or point --db / HONEYBEE_DB at another file."
             ) from None
-        raise HoneybeeError(f"Cannot open the database {path}: {text.splitlines()[0]}") from None
-    except duckdb.Error as exc:
+        if path.exists() and path.is_file():
+            raise DatabaseFileError(
+                f"{path} is not a readable DuckDB database (damaged, truncated or another "
+                f"program's file: {text.splitlines()[0][:160]}); nothing was changed. Move it "
+                "aside and restore a backup, or point --db / HONEYBEE_DB at another file."
+            ) from None
         raise HoneybeeError(
-            f"{path} is not a usable DuckDB file ({str(exc).splitlines()[0]}); "
-            "move it aside or point --db at another file."
+            f"Cannot open the database {path}: {text.splitlines()[0]}; check the path and its "
+            "permissions, or point --db / HONEYBEE_DB at another file."
         ) from None
+
+
+def _inspect(path: Path) -> None:
+    """Look at an existing file read-only first: a damaged, foreign or newer database is refused
+    before a read-write connection could write anything into it."""
+    con = _connect(path, read_only=True)
+    try:
+        _check_ours(con, path)
+    except duckdb.Error as exc:
+        raise DatabaseFileError(
+            f"{path} could not be read as a HoneyBee database ({str(exc).splitlines()[0][:160]});"
+            " nothing was changed. Move it aside or point --db / HONEYBEE_DB at another file."
+        ) from None
+    finally:
+        con.close()
+
+
+def open_database(
+    path: str | Path, *, read_only: bool = False, migrate_now: bool = True
+) -> Database:
+    """Open (creating and migrating) the DuckDB file at path; refuse a damaged or foreign file,
+    or one from a newer version, without changing it."""
+    path = Path(path)
+    memory = str(path) == ":memory:"
+    if not memory and path.is_dir():
+        raise DatabaseFileError(f"{path} is a folder, not a database file; give a file path.")
+    if not memory and path.exists():
+        _inspect(path)
+    elif not memory and not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(path, read_only)
     if migrate_now and not read_only:
         migrate(con)
     return Database(con, str(path))
