@@ -7,16 +7,18 @@ JSON object on stdout and nothing else there; errors are one line on stderr and 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from honeybee_core import auth, transfer
-from honeybee_core.config import get_settings
 from honeybee_core.errors import HoneybeeError, InputError
 from honeybee_core.store import Repository, open_database
+
+if TYPE_CHECKING:
+    from honeybee_core.config import Settings
 
 app = typer.Typer(
     help="HoneyBee Studio: MatSci-Instruct data, review and finetuning.",
@@ -30,9 +32,17 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
+def get_settings() -> Settings:
+    """The settings; config loads pydantic, so it is imported by the commands that read it."""
+    from honeybee_core.config import get_settings as settings
+
+    return settings()
+
+
 def open_repo(db: Path | None) -> Repository:
     """The repository on --db, else the configured file; created and migrated on first use."""
-    return Repository(open_database(db or get_settings().db))
+    # HONEYBEE_DB outranks .env and the default in the settings, so it is read without them
+    return Repository(open_database(db or os.environ.get("HONEYBEE_DB") or get_settings().db))
 
 
 def emit(payload: dict[str, Any], as_json: bool, human: str) -> None:
@@ -319,6 +329,8 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import instruction triples (and verifier scores); a file with any bad record adds nothing."""
+    from honeybee_core import transfer
+
     result = transfer.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier)
     emit(
         result.as_dict(), as_json,
@@ -335,6 +347,8 @@ def import_ratings(
     as_json: JsonOption = False,
 ) -> None:
     """Import expert ratings; re-importing updates the same (item, annotator) row."""
+    from honeybee_core import transfer
+
     result = transfer.import_ratings(open_repo(db), file, annotator=annotator)
     emit(
         result.as_dict(), as_json,
@@ -352,6 +366,8 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Export everything, the approved items or a snapshot."""
+    from honeybee_core import transfer
+
     result = transfer.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot)
     emit(result.as_dict(), as_json, f"Wrote {result.items} items to {result.path}.")
 
@@ -473,6 +489,8 @@ def users_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add a user, or change an existing user's role (and password with --password-stdin)."""
+    from honeybee_core import auth
+
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     created = auth.add_user(open_repo(db), auth.CLI_ACTOR, name, role, password)
     emit({"name": name.strip(), "role": role, "created": created,
@@ -484,6 +502,8 @@ def users_add(
 @users_app.command("list")
 def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List users with their roles (never their password hashes)."""
+    from honeybee_core import auth
+
     users = auth.list_users(open_repo(db))
     rows = [{"name": r.name, "role": r.role, "has_password": bool(r.has_password)}
             for r in users.itertuples()]

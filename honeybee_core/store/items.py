@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.store.base import Tables, first_row, registered
 from honeybee_core.store.database import Cursor
+
+if TYPE_CHECKING:  # hints only: the frame libraries load when a method uses them
+    import pandas as pd
+    import pyarrow as pa
 
 ITEM_COLUMNS = [
     "id", "stage", "topic", "task_type", "instruction", "input", "output", "source", "generator",

@@ -3,14 +3,15 @@ history; view current_decisions, the latest per item)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.store.base import Tables, first_row, registered
 from honeybee_core.store.database import Cursor
+
+if TYPE_CHECKING:  # hints only: the frame libraries load when a method uses them
+    import numpy as np
+    import pandas as pd
 
 
 class RatingTables(Tables):
@@ -151,6 +152,7 @@ class RatingTables(Tables):
     ) -> tuple[list[str], np.ndarray]:
         """Ids and (n, 4) verifier scores (mean over verifiers unless one is named) of scored
         items, optionally only those with no decision in force; in cur's transaction."""
+        import numpy as np
         frame = cur.execute(
             "SELECT v.instruction_id, avg(v.accuracy), avg(v.relevance), avg(v.completeness),"
             " avg(v.reasonableness) FROM verifier_scores v"
