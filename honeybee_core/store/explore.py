@@ -3,19 +3,25 @@ DuckDB over instructions, verifier scores, ratings and decisions."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
-from honeybee_core.domain import ExploreQuery, ItemWhere
-from honeybee_core.store.base import Tables, registered
+from honeybee_core.domain import DIMENSIONS, ExploreQuery, ItemWhere
+from honeybee_core.store.base import registered
+from honeybee_core.store.search import SearchQueries, item_rows
 
 if TYPE_CHECKING:  # hints only: the frame libraries load when a method uses them
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
-_SUMMARY_ITEM_COLUMNS = ("stage", "topic", "task_type", "source", "created_at")
+SUMMARY_COLUMNS = ("id", "stage", "topic", "task_type", "source", *DIMENSIONS, "verifier_mean",
+                   "n_ratings", "expert_mean", "decision", "created_at")
+PAGE_COLUMNS = ("id", "stage", "topic", "task_type", "source", "instruction", *DIMENSIONS,
+                "verifier_mean", "n_ratings", "expert_mean", "decision", "created_at")
 
 
-class ExploreQueries(Tables):
+class ExploreQueries(SearchQueries):
     """The audit order and queue of review, the item summary and pages of explore."""
 
     def filter_options(self) -> dict[str, list[Any]]:
@@ -92,36 +98,23 @@ class ExploreQueries(Tables):
 
     def item_summary(self, verifier: str | None) -> pa.Table:
         """One row per item (only items the verifier scored, when one is named): the columns
-        the explore table filters and sorts on, with verifier, rating and decision aggregates."""
-        cte, params = _scored_items(ItemWhere(verifier=verifier), extra=_SUMMARY_ITEM_COLUMNS)
+        the explore table filters and sorts on, read from item_facts (kept current by writers)."""
+        source, params = _facts(verifier)
         return self.db.cursor().sql(
-            cte + ", er AS (SELECT instruction_id, count(*) AS n_ratings,"
-            " avg((accuracy + relevance + completeness + reasonableness) / 4) AS expert_mean"
-            " FROM expert_ratings WHERE verdict IS DISTINCT FROM 'skip' GROUP BY instruction_id)"
-            " SELECT p.id, p.stage, p.topic, p.task_type, p.source, p.accuracy, p.relevance,"
-            " p.completeness, p.reasonableness, p.vmean AS verifier_mean,"
-            " coalesce(er.n_ratings, 0) AS n_ratings, er.expert_mean,"
-            " coalesce(d.decision, 'undecided') AS decision, p.created_at"
-            " FROM pool p LEFT JOIN er ON er.instruction_id = p.id"
-            " LEFT JOIN current_decisions d ON d.instruction_id = p.id",
-            params=params,
-        ).to_arrow_table()
+            "SELECT " + ", ".join(SUMMARY_COLUMNS) + " FROM (" + source + ") ORDER BY no",
+            params=params).to_arrow_table()
 
-    def explore(self, summary: pa.Table, query: ExploreQuery) -> tuple[pd.DataFrame, int]:
-        """One page of the item table and the filtered total; DuckDB filters, sorts and pages
-        over the item summary (see item_summary), and fetches text for the page's rows only.
-        Sort and range names go into SQL as they are: ExploreQuery checked them when made."""
-        where, search = query.where, query.search.strip() or None
-        clauses, params = _item_clauses(where, "s")
-        if search:
-            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            # the item filters again inside, so DuckDB reads only their rows' text
-            inner, inner_params = _item_clauses(where, "i")
-            inner.append("(" + " OR ".join(f"i.{c} ILIKE ? ESCAPE '\\'"
-                                           for c in ("instruction", "input", "output")) + ")")
-            clauses.append("s.id IN (SELECT i.id FROM instructions i WHERE "
-                           + " AND ".join(inner) + ")")
-            params += [*inner_params, *[pattern + "%"] * 3]
+    def explore_order(self, query: ExploreQuery, nos: np.ndarray | None,
+                      limit: int | None = None) -> tuple[np.ndarray, int]:
+        """Numbers (item_facts.no) of the items matching query's filters, in its sort order, and
+        how many match. nos: the search's matches (None: no search). With limit, only the
+        first limit of them (a top-N, cheaper than sorting all). Sort and range names go into
+        SQL as they are: ExploreQuery checked them when made."""
+        import numpy as np
+
+        source, params = _facts(query.where.verifier)
+        clauses, more = _item_clauses(query.where, "s")
+        params += more
         for column, (low, high) in query.ranges.items():
             clauses.append("s." + column + " BETWEEN ? AND ?")  # names from RANGE_COLUMNS
             params += [low, high]
@@ -130,29 +123,56 @@ class ExploreQueries(Tables):
         if query.decision is not None:
             clauses.append("s.decision = ?")
             params.append(query.decision)
-        order = query.sort + (" DESC" if query.descending else " ASC") + " NULLS LAST, id"
-        limit, offset = query.page_size, query.offset
         cur = self.db.cursor()
-        with registered(cur, summary) as view:
-            frame = cur.execute(
-                "WITH hits AS (SELECT s.* FROM " + view + " s"
-                + (" WHERE " + " AND ".join(clauses) if clauses else "") + "),"
-                " page AS (SELECT *, (SELECT count(*) FROM hits) AS total FROM hits"
-                " ORDER BY " + order + " LIMIT ? OFFSET ?)"
-                " SELECT page.id, page.stage, page.topic, page.task_type, page.source,"
-                " left(i.instruction, 200) AS instruction, page.accuracy, page.relevance,"
-                " page.completeness, page.reasonableness, page.verifier_mean, page.n_ratings,"
-                " page.expert_mean, page.decision, page.created_at, page.total"
-                " FROM page JOIN instructions i ON i.id = page.id ORDER BY " + order,
-                [*params, limit, offset],
-            ).df()
-            if frame.empty and offset > 0:
-                total = cur.execute(
-                    "SELECT count(*) FROM " + view + " s"
-                    + (" WHERE " + " AND ".join(clauses) if clauses else ""), params,
-                ).fetchall()[0][0]
-                return frame.drop(columns="total"), int(total)
-        return frame.drop(columns="total"), int(frame["total"].iloc[0]) if len(frame) else 0
+        with contextlib.ExitStack() as stack:
+            if nos is not None:
+                view = stack.enter_context(registered(cur, _no_table(nos)))
+                clauses.append("s.no IN (SELECT no FROM " + view + ")")
+            body = ("FROM (" + source + ") s"
+                    + (" WHERE " + " AND ".join(clauses) if clauses else ""))
+            order = (" ORDER BY s." + query.sort + (" DESC" if query.descending else " ASC")
+                     + " NULLS LAST, s.id")
+            if limit is None:
+                found = cur.execute("SELECT s.no " + body + order, params).fetchnumpy()["no"]
+                return np.asarray(found, dtype=np.int64), len(found)
+            total = cur.execute("SELECT count(*) " + body, params).fetchall()[0][0]
+            found = cur.execute("SELECT s.no " + body + order + " LIMIT ?",
+                                [*params, limit]).fetchnumpy()["no"]
+            return np.asarray(found, dtype=np.int64), int(total)
+
+    def explore_rows(self, nos: list[int], verifier: str | None) -> pd.DataFrame:
+        """The explore table's rows of these items, in this order, with the start of their
+        instruction (items fetched by number and rowid: nothing else is read)."""
+        import pandas as pd
+
+        source, params = _facts(verifier)
+        cur = self.db.cursor()
+        frame = cur.execute(
+            "SELECT no, " + ", ".join(c for c in PAGE_COLUMNS if c != "instruction")
+            + " FROM (" + source + ") s WHERE no = ANY(?)", [*params, nos]).df()
+        starts = dict(item_rows(cur, nos, "left(i.instruction, 200)"))
+        frame.insert(5, "instruction", frame["no"].map(starts))
+        where = {no: k for k, no in enumerate(nos)}
+        frame = frame.iloc[sorted(range(len(frame)), key=lambda k: where[frame["no"].iat[k]])]
+        return pd.DataFrame(frame.drop(columns="no").reset_index(drop=True))
+
+    def explore(self, query: ExploreQuery) -> tuple[pd.DataFrame, int]:
+        """One page of the item table and the filtered total (uncached: explore.explore keeps
+        the sorted order of a query until what it depends on changes)."""
+        nos = self.query_nos(query)
+        page, total = self.explore_order(query, nos, query.offset + query.page_size)
+        return self.explore_rows(page[query.offset:].tolist(), query.where.verifier), total
+
+    def query_nos(self, query: ExploreQuery) -> np.ndarray | None:
+        """Numbers of the items whose text contains the query's search text (None: no search)."""
+        text = query.search.strip()
+        if not text:
+            return None
+        found = self.search_nos(text)
+        if found is not None:
+            return found
+        clauses, params = _item_clauses(query.where, "i")
+        return self.scan_nos(text, clauses, params)
 
 
 def _item_clauses(where: ItemWhere, alias: str) -> tuple[list[str], list[Any]]:
@@ -164,6 +184,24 @@ def _item_clauses(where: ItemWhere, alias: str) -> tuple[list[str], list[Any]]:
             clauses.append(f"list_contains(?, {alias}.{column})")  # names from this fixed list
             params.append(list(values))
     return clauses, params
+
+
+def _facts(verifier: str | None) -> tuple[str, list[Any]]:
+    """SELECT of item_facts with the scores of every verifier, or of the one named (then only
+    the items it scored)."""
+    if verifier is None:
+        return "SELECT * FROM item_facts", []
+    scores = ", ".join("v." + c for c in (*DIMENSIONS, "verifier_mean"))
+    return ("SELECT f.id, f.no, f.stage, f.topic, f.task_type, f.source, f.created_at, "
+            + scores + ", f.n_ratings, f.expert_mean, f.decision FROM item_facts f"
+            " JOIN item_verifier_facts v ON v.instruction_id = f.id AND v.verifier = ?",
+            [verifier])
+
+
+def _no_table(nos: np.ndarray) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({"no": pa.array(nos, pa.int64())})
 
 
 def _scored_items(where: ItemWhere, extra: tuple[str, ...] = ()) -> tuple[str, list[Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
+from honeybee_core.store import derived
 from honeybee_core.store.base import Tables, first_row, registered
 from honeybee_core.store.database import Cursor
 
@@ -39,6 +40,7 @@ class ItemTables(Tables):
                 " prompt_version, parent_id FROM " + view + " ON CONFLICT (id) DO NOTHING"
             )
             after = cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0]
+        derived.refresh_new_items(cur)
         return int(after - before)
 
     def insert_verifier_scores(self, cur: Cursor, scores: pd.DataFrame | pa.Table) -> int:
@@ -53,6 +55,9 @@ class ItemTables(Tables):
                 + " ON CONFLICT DO NOTHING"
             )
             after = cur.execute("SELECT count(*) FROM verifier_scores").fetchall()[0][0]
+            ids = [r[0] for r in cur.execute(
+                "SELECT DISTINCT instruction_id FROM " + view).fetchall()]
+        derived.refresh_scores(cur, ids)
         return int(after - before)
 
     def select_items(self, selection: str = "all", snapshot_id: str | None = None) -> pd.DataFrame:
@@ -98,6 +103,7 @@ class ItemTables(Tables):
             + ", ".join("?" for _ in cols) + ") ON CONFLICT (id) DO NOTHING",
             [[row.get(c) for c in cols] for row in rows],
         )
+        derived.refresh_new_items(cur)
         return int(cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0] - before)
 
     def items_to_verify(self, verifier: str, rubric_version: str,
@@ -127,6 +133,7 @@ class ItemTables(Tables):
             + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
             [row.get(c) for c in cols],
         ).fetchall()
+        derived.refresh_scores(cur, [row["instruction_id"]])
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         return first_row(self.db.cursor().execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
+from honeybee_core.store import derived
 from honeybee_core.store.base import Tables, first_row, registered
 from honeybee_core.store.database import Cursor
 
@@ -36,6 +37,7 @@ class RatingTables(Tables):
                 " verdict = excluded.verdict, comment = excluded.comment,"
                 " blind = excluded.blind, updated_at = now()::TIMESTAMP"
             ).fetchall()
+        derived.refresh_ratings(cur, ratings["instruction_id"].tolist())
         return len(ratings) - int(existing), int(existing)
 
     def expert_ratings(self) -> pd.DataFrame:
@@ -67,6 +69,7 @@ class RatingTables(Tables):
             " updated_at = now()::TIMESTAMP",
             [item_id, annotator, *values],
         ).fetchall()
+        derived.refresh_ratings(cur, [item_id])
 
     def ratings_by(self, annotator: str, limit: int) -> pd.DataFrame:
         """The annotator's ratings, latest first, with the start of each instruction."""
@@ -139,6 +142,7 @@ class RatingTables(Tables):
             " SELECT unnest(?::VARCHAR[]), ?, ?, ?, ?",
             [ids, decision, by, reason, rule],
         )
+        derived.refresh_decisions(cur, ids)
         return len(ids)
 
     def item_decisions(self, item_id: str) -> pd.DataFrame:

@@ -64,7 +64,8 @@ class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTa
 
     def data_version(self) -> tuple[Any, ...]:
         """A cheap fingerprint of items, verifier scores, ratings and decisions (all append-only
-        or timestamped on update): derived data cached under an older fingerprint is stale."""
+        or timestamped on update): derived data cached under an older fingerprint is stale.
+        [:2] items, [2:4] verifier scores, [4:6] ratings, [6] decisions (see versions)."""
         return tuple(self.db.cursor().execute(
             "SELECT (SELECT count(*) FROM instructions),"
             " (SELECT max(created_at) FROM instructions), (SELECT count(*) FROM verifier_scores),"
@@ -72,3 +73,9 @@ class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTa
             " (SELECT count(*) FROM expert_ratings), (SELECT max(updated_at) FROM expert_ratings),"
             " (SELECT max(id) FROM decisions)"
         ).fetchall()[0])
+
+    def versions(self) -> dict[str, tuple[Any, ...]]:
+        """The fingerprint per family, so a cache keys on just the families it was built from:
+        items, scores, ratings, decisions."""
+        v = self.data_version()
+        return {"items": v[:2], "scores": v[2:4], "ratings": v[4:6], "decisions": v[6:]}
