@@ -81,9 +81,13 @@ def report_tables(result: dict[str, Any]) -> dict[str, pd.DataFrame]:
 def reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
     """One reviewer's running Spearman rho per dimension against the verifier (the Review
     page's sidebar): estimate, 95 % Fisher CI and n, or why there is no estimate yet. Cached
-    until any score or rating changes, so moving through the queue does not recompute it."""
-    return memo.cached(repo.db, ("reviewer_rho", reviewer, repo.data_version()),
-                       lambda: _reviewer_agreement(repo, reviewer))
+    until items, scores or this reviewer's own ratings change: others' ratings do not matter."""
+    from honeybee_core.review import rated_items  # review imports what this module does
+
+    versions = repo.versions()
+    key = ("reviewer_rho", reviewer, versions["items"], versions["scores"],
+           rated_items(repo, reviewer).version)
+    return memo.cached(repo.db, key, lambda: _reviewer_agreement(repo, reviewer))
 
 
 def _reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:

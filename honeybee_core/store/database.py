@@ -188,33 +188,36 @@ class Database:
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
-def _connect(path: Path, read_only: bool) -> Cursor:
-    """duckdb.connect, with every failure to open the file as one sentence."""
-    try:
-        return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
-    except duckdb.Error as exc:
-        text = str(exc)
-        if isinstance(exc, duckdb.IOException) and "lock" in text.lower():
-            raise DatabaseLockedError(
-                f"{path} is in use by {_holder(text)}; stop that process (or the app) first, "
-                "or point --db / HONEYBEE_DB at another file."
-            ) from None
-        if path.exists() and path.is_file():
-            raise DatabaseFileError(
-                f"{path} is not a readable DuckDB database (damaged, truncated or another "
-                f"program's file: {text.splitlines()[0][:160]}); nothing was changed. Move it "
-                "aside and restore a backup, or point --db / HONEYBEE_DB at another file."
-            ) from None
-        raise HoneybeeError(
-            f"Cannot open the database {path}: {text.splitlines()[0]}; check the path and its "
-            "permissions, or point --db / HONEYBEE_DB at another file."
-        ) from None
+def _open_error(path: Path, exc: duckdb.Error) -> HoneybeeError:
+    """A failure to open the file as one sentence."""
+    text = str(exc)
+    if isinstance(exc, duckdb.IOException) and "lock" in text.lower():
+        return DatabaseLockedError(
+            f"{path} is in use by {_holder(text)}; stop that process (or the app) first, "
+            "or point --db / HONEYBEE_DB at another file."
+        )
+    if path.exists() and path.is_file():
+        return DatabaseFileError(
+            f"{path} is not a readable DuckDB database (damaged, truncated or another "
+            f"program's file: {text.splitlines()[0][:160]}); nothing was changed. Move it "
+            "aside and restore a backup, or point --db / HONEYBEE_DB at another file."
+        )
+    return HoneybeeError(
+        f"Cannot open the database {path}: {text.splitlines()[0]}; check the path and its "
+        "permissions, or point --db / HONEYBEE_DB at another file."
+    )
 
 
 def _inspect(path: Path) -> None:
     """Look at an existing file read-only first: a damaged, foreign or newer database is refused
-    before a read-write connection could write anything into it."""
-    con = _connect(path, read_only=True)
+    before a read-write connection could write anything into it. A file this process has open
+    already was looked at when it was opened."""
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=_CONFIG)
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.ConnectionException) and "different configuration" in str(exc):
+            return
+        raise _open_error(path, exc) from None
     try:
         _check_ours(con, path)
     except duckdb.Error as exc:
@@ -239,7 +242,10 @@ def open_database(
         _inspect(path)
     elif not memory and not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise _open_error(path, exc) from None
     if migrate_now and not read_only:
         migrate(con)
         from honeybee_core.store.derived import ensure_derived  # it imports this module

@@ -1,5 +1,5 @@
-"""Item queries of the review queue and the explore table: filtered, ordered and paged in
-DuckDB over instructions, verifier scores, ratings and decisions."""
+"""Item queries of the explore table: filtered, ordered and paged in DuckDB over item_facts
+(one row per item with its scores, ratings and decision; see derived.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ PAGE_COLUMNS = ("id", "stage", "topic", "task_type", "source", "instruction", *D
 
 
 class ExploreQueries(SearchQueries):
-    """The audit order and queue of review, the item summary and pages of explore."""
+    """Filter options, the item summary and pages of explore."""
 
     def filter_options(self) -> dict[str, list[Any]]:
         """Distinct stages, topics, task types, sources and verifiers, for filter widgets."""
@@ -37,69 +37,10 @@ class ExploreQueries(SearchQueries):
             "SELECT DISTINCT verifier FROM verifier_scores ORDER BY 1").fetchall()]
         return out
 
-    def review_order(self, seed: str, where: ItemWhere, n_strata: int) -> pa.Table:
-        """Every filtered item in audit order: id, stratum, verifier_mean, pos (0, 1, ...).
-
-        Strata are equal-width bands of the verifier's mean over the filtered items (unscored
-        items form one more band); a turn is an item's place in a per-seed shuffle of its band.
-        The order is by turn, then band: round-robin across the bands. It does not depend on
-        anyone's ratings, so rating an item never reorders the rest.
-        """
-        cte, params = _scored_items(where)
-        return self.db.cursor().sql(  # .sql: Arrow straight from the result, no extra copy
-            cte + ", bounds AS (SELECT min(vmean) AS lo, max(vmean) AS hi FROM pool),"
-            " ranked AS (SELECT p.id, p.vmean, CASE WHEN p.vmean IS NULL THEN ?"
-            " WHEN b.hi = b.lo THEN 0 ELSE least(? - 1,"
-            " floor((p.vmean - b.lo) / (b.hi - b.lo) * ?))::INTEGER END AS stratum"
-            " FROM pool p, bounds b),"
-            " turns AS (SELECT id, stratum, vmean, row_number() OVER"
-            " (PARTITION BY stratum ORDER BY hash(id, ?), id) AS turn FROM ranked)"
-            " SELECT id, stratum, vmean AS verifier_mean,"
-            " (row_number() OVER (ORDER BY turn, stratum, id) - 1)::BIGINT AS pos FROM turns"
-            " ORDER BY pos",
-            params=[*params, n_strata, n_strata, n_strata, seed],
-        ).to_arrow_table()
-
-    def review_queue(
-        self, annotator: str, order: pa.Table, offset: int, limit: int
-    ) -> tuple[pd.DataFrame, int, int]:
-        """The annotator's queue over an audit order: rows (id, stratum, verifier_mean, skipped)
-        from offset, the queue length, and how many items of the order they have rated.
-
-        Unrated items keep the audit order; items they skipped follow, oldest skip first.
-        """
-        cur = self.db.cursor()
-        with registered(cur, order) as view:
-            rows = cur.execute(
-                "WITH mine AS (SELECT instruction_id, verdict, updated_at FROM expert_ratings"
-                " WHERE annotator = ?), joined AS (SELECT o.id, o.stratum, o.verifier_mean,"
-                " o.pos, m.verdict, m.updated_at, m.instruction_id IS NOT NULL AS has_rating"
-                " FROM " + view + " o LEFT JOIN mine m ON m.instruction_id = o.id),"
-                " queue AS (SELECT *, coalesce(verdict = 'skip', false) AS skipped FROM joined"
-                " WHERE NOT has_rating OR verdict = 'skip')"
-                " SELECT id, stratum, verifier_mean, skipped,"
-                " (SELECT count(*) FROM queue) AS total,"
-                " (SELECT count(*) FROM joined WHERE has_rating AND verdict IS DISTINCT FROM"
-                " 'skip') AS rated"
-                " FROM queue ORDER BY skipped, CASE WHEN skipped THEN updated_at END, pos"
-                " LIMIT ? OFFSET ?",
-                [annotator, limit, offset],
-            ).df()
-            if rows.empty:  # past the end, or nothing left: still report the counts
-                counts = cur.execute(
-                    "SELECT count(*) FILTER (WHERE m.instruction_id IS NULL OR m.verdict = 'skip'),"
-                    " count(m.instruction_id) FILTER (WHERE m.verdict IS DISTINCT FROM 'skip')"
-                    " FROM " + view + " o LEFT JOIN expert_ratings m"
-                    " ON m.instruction_id = o.id AND m.annotator = ?", [annotator],
-                ).fetchall()[0]
-                return rows.drop(columns=["total", "rated"]), int(counts[0]), int(counts[1])
-        return (rows.drop(columns=["total", "rated"]), int(rows["total"].iloc[0]),
-                int(rows["rated"].iloc[0]))
-
     def item_summary(self, verifier: str | None) -> pa.Table:
         """One row per item (only items the verifier scored, when one is named): the columns
         the explore table filters and sorts on, read from item_facts (kept current by writers)."""
-        source, params = _facts(verifier)
+        source, params = facts_source(verifier)
         return self.db.cursor().sql(
             "SELECT " + ", ".join(SUMMARY_COLUMNS) + " FROM (" + source + ") ORDER BY no",
             params=params).to_arrow_table()
@@ -112,8 +53,8 @@ class ExploreQueries(SearchQueries):
         SQL as they are: ExploreQuery checked them when made."""
         import numpy as np
 
-        source, params = _facts(query.where.verifier)
-        clauses, more = _item_clauses(query.where, "s")
+        source, params = facts_source(query.where.verifier)
+        clauses, more = item_clauses(query.where, "s")
         params += more
         for column, (low, high) in query.ranges.items():
             clauses.append("s." + column + " BETWEEN ? AND ?")  # names from RANGE_COLUMNS
@@ -145,7 +86,7 @@ class ExploreQueries(SearchQueries):
         instruction (items fetched by number and rowid: nothing else is read)."""
         import pandas as pd
 
-        source, params = _facts(verifier)
+        source, params = facts_source(verifier)
         cur = self.db.cursor()
         frame = cur.execute(
             "SELECT no, " + ", ".join(c for c in PAGE_COLUMNS if c != "instruction")
@@ -171,11 +112,11 @@ class ExploreQueries(SearchQueries):
         found = self.search_nos(text)
         if found is not None:
             return found
-        clauses, params = _item_clauses(query.where, "i")
+        clauses, params = item_clauses(query.where, "i")
         return self.scan_nos(text, clauses, params)
 
 
-def _item_clauses(where: ItemWhere, alias: str) -> tuple[list[str], list[Any]]:
+def item_clauses(where: ItemWhere, alias: str) -> tuple[list[str], list[Any]]:
     """SQL conditions (and their parameters) for the item filters of where, on alias."""
     clauses, params = [], []
     for column, values in (("stage", where.stages), ("topic", where.topics),
@@ -186,7 +127,7 @@ def _item_clauses(where: ItemWhere, alias: str) -> tuple[list[str], list[Any]]:
     return clauses, params
 
 
-def _facts(verifier: str | None) -> tuple[str, list[Any]]:
+def facts_source(verifier: str | None) -> tuple[str, list[Any]]:
     """SELECT of item_facts with the scores of every verifier, or of the one named (then only
     the items it scored)."""
     if verifier is None:
@@ -202,24 +143,3 @@ def _no_table(nos: np.ndarray) -> pa.Table:
     import pyarrow as pa
 
     return pa.table({"no": pa.array(nos, pa.int64())})
-
-
-def _scored_items(where: ItemWhere, extra: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
-    """`WITH vs AS (...), pool AS (...)`: filtered items with their verifier scores (the mean
-    over verifiers, or the named verifier's; with a verifier named only items it scored)."""
-    clauses, params = _item_clauses(where, "i")
-    join = "JOIN" if where.verifier else "LEFT JOIN"
-    # only the columns a caller needs: the pool is read twice and may be materialised
-    more = "".join(", i." + c for c in extra)  # names from fixed tuples in this module
-    sql = (
-        "WITH vs AS (SELECT instruction_id, avg(accuracy) AS accuracy, avg(relevance) AS relevance,"
-        " avg(completeness) AS completeness, avg(reasonableness) AS reasonableness"
-        " FROM verifier_scores WHERE ?::VARCHAR IS NULL OR verifier = ?::VARCHAR"
-        " GROUP BY instruction_id),"
-        " pool AS (SELECT i.id" + more + ", vs.accuracy, vs.relevance, vs.completeness,"
-        " vs.reasonableness,"
-        " (vs.accuracy + vs.relevance + vs.completeness + vs.reasonableness) / 4 AS vmean"
-        " FROM instructions i " + join + " vs ON vs.instruction_id = i.id"
-        + (" WHERE " + " AND ".join(clauses) if clauses else "") + ")"
-    )
-    return sql, [where.verifier, where.verifier, *params]

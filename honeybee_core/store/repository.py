@@ -2,8 +2,9 @@
 Database, and the counts that span them. All SQL lives in the store, parameters always bound.
 
 Families: items (instructions, verifier scores), annotators, ratings (expert ratings,
-decisions), jobs, llm_calls, explore (review queue, explore table), snapshots, training_runs,
-evaluations.
+decisions), jobs, llm_calls, explore (explore table, search), queue (review queue), snapshots,
+training_runs, evaluations; derived.py keeps the tables derived from items, scores, ratings and
+decisions in step with every write.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from honeybee_core.store.explore import ExploreQueries
 from honeybee_core.store.items import ItemTables
 from honeybee_core.store.jobs import JobTables
 from honeybee_core.store.llm_calls import LlmCallTables
+from honeybee_core.store.queue import QueueQueries
 from honeybee_core.store.ratings import RatingTables
 from honeybee_core.store.snapshots import SnapshotTables
 from honeybee_core.store.training_runs import TrainingRunTables
 
 
 class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTables,
-                 ExploreQueries, SnapshotTables, TrainingRunTables, EvaluationTables):
+                 ExploreQueries, QueueQueries, SnapshotTables, TrainingRunTables,
+                 EvaluationTables):
     """Typed reads and writes over one Database."""
 
     def __init__(self, db: Database) -> None:
