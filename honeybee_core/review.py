@@ -138,10 +138,15 @@ class _Rated:
         self.items: dict[str, tuple[bool, object]] = {}
         self.since = None
         self.version = 0
+        self.seen: object = None  # the ratings' fingerprint at the last look
         self._lock = threading.Lock()
 
     def refresh(self, repo: Repository, annotator: str) -> _Rated:
+        seen = repo.versions()["ratings"]
         with self._lock:
+            if seen == self.seen:
+                return self  # no rating by anyone has changed since
+            self.seen = seen
             since = None if self.since is None else self.since - self.SLACK
             for item, verdict, at in repo.ratings_since(annotator, since):
                 value = (verdict == "skip", at)

@@ -52,6 +52,23 @@ def first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
     return rows(frame.head(1))[0] if len(frame) else None
 
 
+# DuckDB's .df() costs milliseconds per call whatever the size; a page reads a few small
+# results per item on every rerun, so those are built from the rows instead.
+def small_frame(result: Cursor) -> pd.DataFrame:
+    """A small result (a few rows) as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame.from_records(result.fetchall(),
+                                     columns=[d[0] for d in result.description])
+
+
+def record(result: Cursor) -> dict[str, Any] | None:
+    """The first row of a result as a dict (None for SQL NULL), or None without rows."""
+    row = result.fetchone()
+    return None if row is None else dict(zip([d[0] for d in result.description], row,
+                                             strict=True))
+
+
 def quote_identifier(name: str) -> str:
     """Quote a table name that came from information_schema (never from a user)."""
     return '"' + name.replace('"', '""') + '"'

@@ -40,6 +40,20 @@ _EXPERT = ("count(*) FILTER (WHERE verdict IS DISTINCT FROM 'skip') AS n_ratings
            " FILTER (WHERE verdict IS DISTINCT FROM 'skip') AS expert_mean")
 
 
+# -- changes ------------------------------------------------------------------------------------
+_changes = [0]  # moves on every write to items, scores, ratings or decisions, and every commit
+
+
+def changed() -> None:
+    """Note that data a cache may rest on has changed (writers and Database.transaction call
+    this; a writer of these tables that bypasses the store must too)."""
+    _changes[0] += 1
+
+
+def change_count() -> int:
+    return _changes[0]
+
+
 # -- items --------------------------------------------------------------------------------------
 _pending = threading.local()  # this thread's transaction added items: settle after its commit
 
@@ -52,6 +66,7 @@ def _last_row(cur: Cursor) -> tuple[int, int]:
 
 def refresh_new_items(cur: Cursor) -> int:
     """Add fact rows and postings for every instructions row past the last recorded one."""
+    changed()
     settle(cur)  # rows committed before this transaction get their rowids first
     last_no, last_rid = _last_row(cur)
     next_no = cur.execute("SELECT coalesce(max(no), 0) + 1 FROM item_facts").fetchall()[0][0]
@@ -87,6 +102,7 @@ def settle(cur: Cursor) -> None:
 
 def settle_after_commit(cur: Cursor) -> None:
     """After a commit: settle the items that transaction added, if it added any."""
+    changed()
     if getattr(_pending, "items", False):
         _pending.items = False
         settle(cur)
@@ -94,6 +110,7 @@ def settle_after_commit(cur: Cursor) -> None:
 
 def forget_pending() -> None:
     """After a rollback: nothing the transaction added exists."""
+    changed()
     _pending.items = False
 
 
@@ -134,6 +151,7 @@ def _count_run(cur: Cursor) -> None:
 # -- scores, ratings, decisions ------------------------------------------------------------------
 def refresh_scores(cur: Cursor, ids: Sequence[str]) -> None:
     """Verifier means (over all verifiers, and per verifier) of these items, from their scores."""
+    changed()
     ids = list(dict.fromkeys(ids))
     if not ids:
         return
@@ -169,6 +187,7 @@ def _upsert_verifier_facts(cur: Cursor, where: str, params: list) -> None:
 
 def refresh_ratings(cur: Cursor, ids: Sequence[str]) -> None:
     """n_ratings and expert_mean of these items, from their ratings (skips do not count)."""
+    changed()
     ids = list(dict.fromkeys(ids))
     if len(ids) <= POINT_LIMIT:
         for item in ids:
@@ -187,6 +206,7 @@ def refresh_ratings(cur: Cursor, ids: Sequence[str]) -> None:
 
 def refresh_decisions(cur: Cursor, ids: Sequence[str]) -> None:
     """The decision in force (the latest) on these items."""
+    changed()
     ids = list(dict.fromkeys(ids))
     if len(ids) <= POINT_LIMIT:
         for item in ids:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.store import derived
-from honeybee_core.store.base import Tables, first_row, registered
+from honeybee_core.store.base import Tables, record, registered, small_frame
 from honeybee_core.store.database import Cursor
 
 if TYPE_CHECKING:  # hints only: the frame libraries load when a method uses them
@@ -136,14 +136,14 @@ class ItemTables(Tables):
         derived.refresh_scores(cur, [row["instruction_id"]])
 
     def item(self, item_id: str) -> dict[str, Any] | None:
-        return first_row(self.db.cursor().execute(
-            "SELECT * FROM instructions WHERE id = ?", [item_id]).df())
+        return record(self.db.cursor().execute(
+            "SELECT * FROM instructions WHERE id = ?", [item_id]))
 
     def item_verifier_scores(self, item_id: str) -> pd.DataFrame:
-        return self.db.cursor().execute(
+        return small_frame(self.db.cursor().execute(
             "SELECT verifier, rubric_version, accuracy, relevance, completeness, reasonableness,"
             " rationale, created_at FROM verifier_scores WHERE instruction_id = ?"
-            " ORDER BY verifier, rubric_version", [item_id]).df()
+            " ORDER BY verifier, rubric_version", [item_id]))
 
     def items_by_ids(self, ids: list[str]) -> pd.DataFrame:
         cols = ", ".join(ITEM_COLUMNS)

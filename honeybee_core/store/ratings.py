@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.store import derived
-from honeybee_core.store.base import Tables, first_row, registered
+from honeybee_core.store.base import Tables, record, registered, small_frame
 from honeybee_core.store.database import Cursor
 
 if TYPE_CHECKING:  # hints only: the frame libraries load when a method uses them
@@ -48,13 +48,12 @@ class RatingTables(Tables):
         ).df()
 
     def rating_of(self, item_id: str, annotator: str) -> dict[str, Any] | None:
-        frame = self.db.cursor().execute(
+        return record(self.db.cursor().execute(
             "SELECT instruction_id, annotator, accuracy, relevance, completeness, reasonableness,"
             " verdict, comment, blind, created_at, updated_at FROM expert_ratings"
             " WHERE instruction_id = ? AND annotator = ?",
             [item_id, annotator],
-        ).df()
-        return first_row(frame)
+        ))
 
     def save_rating(self, cur: Cursor, item_id: str, annotator: str, row: dict[str, Any]) -> None:
         """Insert or update one (item, annotator) rating; created_at stays, updated_at moves."""
@@ -84,10 +83,10 @@ class RatingTables(Tables):
         ).df()
 
     def item_ratings(self, item_id: str) -> pd.DataFrame:
-        return self.db.cursor().execute(
+        return small_frame(self.db.cursor().execute(
             "SELECT annotator, accuracy, relevance, completeness, reasonableness, verdict,"
             " comment, blind, created_at, updated_at FROM expert_ratings"
-            " WHERE instruction_id = ? ORDER BY annotator", [item_id]).df()
+            " WHERE instruction_id = ? ORDER BY annotator", [item_id]))
 
     def annotator_names(self) -> list[str]:
         return [r[0] for r in self.db.cursor().execute(
@@ -147,9 +146,9 @@ class RatingTables(Tables):
 
     def item_decisions(self, item_id: str) -> pd.DataFrame:
         """Every decision on the item, latest first (the first row is the one in force)."""
-        return self.db.cursor().execute(
+        return small_frame(self.db.cursor().execute(
             "SELECT decision, decided_by, reason, rule, created_at FROM decisions"
-            " WHERE instruction_id = ? ORDER BY id DESC", [item_id]).df()
+            " WHERE instruction_id = ? ORDER BY id DESC", [item_id]))
 
     def item_scores(
         self, cur: Cursor, verifier: str | None, undecided_only: bool

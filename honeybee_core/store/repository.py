@@ -9,8 +9,10 @@ decisions in step with every write.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from honeybee_core.store import derived
 from honeybee_core.store.annotators import AnnotatorTables
 from honeybee_core.store.base import quote_identifier
 from honeybee_core.store.database import Database
@@ -32,6 +34,7 @@ class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTa
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._versions: tuple[int, float, dict[str, tuple[Any, ...]]] | None = None
 
     def stats(self) -> dict[str, Any]:
         cur = self.db.cursor()
@@ -79,6 +82,13 @@ class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTa
 
     def versions(self) -> dict[str, tuple[Any, ...]]:
         """The fingerprint per family, so a cache keys on just the families it was built from:
-        items, scores, ratings, decisions."""
+        items, scores, ratings, decisions. Read again only after a write in this process (no
+        other process can write while this one has the file open), and at most a second
+        later in any case."""
+        count, now = derived.change_count(), time.monotonic()
+        if self._versions and self._versions[0] == count and now - self._versions[1] < 1.0:
+            return self._versions[2]
         v = self.data_version()
-        return {"items": v[:2], "scores": v[2:4], "ratings": v[4:6], "decisions": v[6:]}
+        out = {"items": v[:2], "scores": v[2:4], "ratings": v[4:6], "decisions": v[6:]}
+        self._versions = (count, now, out)
+        return out
