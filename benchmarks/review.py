@@ -11,6 +11,9 @@ review.save_rating), it times each page operation RERUNS times, ours and the old
 
 - review: what a Review page rerun asks the core for (filters, the queue page, the item in
   full, your rating, the sidebar's running rho, your earlier ratings);
+- rate_and_next: the reviewer saves a rating of the item in front of them, then that rerun
+  (their own rating changes their queue, rho and earlier ratings; both paths save through
+  today's save_rating);
 - explore: what an Explore page rerun asks for (filters, a page of stage 2 sorted by accuracy,
   the first row in full);
 - search_<kind>: an Explore page with a search text never searched before (a rare, a
@@ -29,6 +32,7 @@ Prints one JSON object; times in ms (p50/p95), build and start-up in seconds.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -79,9 +83,14 @@ def _text(column: str, words: int) -> str:
     return f"array_to_string(list_transform(range({words}), lambda j: {pick}), ' ')"
 
 
+def item_id(i: int) -> str:
+    """Item i's id: 20 hex digits like the content ids (so ids are in no order on disk)."""
+    return hashlib.md5(str(i).encode()).hexdigest()[:20]
+
+
 def items_chunk(gen: duckdb.DuckDBPyConnection, start: int, n: int) -> object:
     return gen.sql(
-        "SELECT 'it' || lpad(i::VARCHAR, 8, '0') AS id, 1 + (hash(i, 's') % 3)::INT AS stage,"
+        "SELECT substr(md5(i::VARCHAR), 1, 20) AS id, 1 + (hash(i, 's') % 3)::INT AS stage,"
         " 'topic ' || (hash(i, 't') % 20)::VARCHAR AS topic,"
         " 'task ' || (hash(i, 'k') % 20)::VARCHAR AS task_type,"
         f" {_text('ins', 12)} AS instruction, {_text('inp', 20)} AS input,"
@@ -93,7 +102,7 @@ def items_chunk(gen: duckdb.DuckDBPyConnection, start: int, n: int) -> object:
 
 def scores_chunk(start: int, n: int) -> pd.DataFrame:
     rng = np.random.default_rng(start)
-    ids = [f"it{i:08d}" for i in range(start, start + n)]
+    ids = [item_id(i) for i in range(start, start + n)]
     base = np.clip(rng.normal(85, 10, n), 0, 100)
     frame = pd.DataFrame({"instruction_id": ids, "verifier": "offline:v1",
                           "rubric_version": "r1", "rationale": "bench"})
@@ -105,7 +114,7 @@ def scores_chunk(start: int, n: int) -> pd.DataFrame:
 def ratings_of(expert: int, n_items: int) -> pd.DataFrame:
     rng = np.random.default_rng(1000 + expert)
     chosen = np.flatnonzero(rng.random(n_items) < RATINGS_PER_ITEM / N_EXPERTS)
-    frame = pd.DataFrame({"instruction_id": [f"it{i:08d}" for i in chosen],
+    frame = pd.DataFrame({"instruction_id": [item_id(i) for i in chosen],
                           "annotator": f"expert-{expert:02d}"})
     base = rng.normal(80, 12, len(chosen))
     for dim in SCORE_COLUMNS:
@@ -134,7 +143,7 @@ def build(repo: Repository, n: int) -> dict[str, float]:
             repo.upsert_ratings(cur, ratings_of(k, n))
     times["ratings_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    decided = [f"it{i:08d}" for i in range(0, n, 10)]
+    decided = [item_id(i) for i in range(0, n, 10)]
     with repo.db.transaction() as cur:
         repo.add_decisions(cur, decided[::2], "approve", "cora", None)
         repo.add_decisions(cur, decided[1::2], "reject", "cora", None)
@@ -167,7 +176,7 @@ class Writer(threading.Thread):
         nxt = time.perf_counter()
         while not self.stop.is_set():
             who = Actor(f"expert-{rng.integers(1, N_EXPERTS):02d}", "reviewer")
-            item = f"it{rng.integers(0, self.n_items):08d}"
+            item = item_id(int(rng.integers(0, self.n_items)))
             score = float(rng.integers(0, 101))
             start = time.perf_counter()
             try:
@@ -187,6 +196,13 @@ def review_rerun(repo: Repository, me: Actor, where: ItemWhere, i: int) -> None:
     review.get_rating(repo, me, page.ids[0])
     audit.reviewer_agreement(repo, me.name)
     review.my_ratings(repo, me)
+
+
+def rate_and_next(repo: Repository, me: Actor, where: ItemWhere, rerun: Callable) -> None:
+    """The reviewer rates the item in front of them, then the page reruns."""
+    page = review.queue(repo, me, where)
+    review.save_rating(repo, me, page.ids[0], review.Rating(60, 60, 60, 60, "approve"))
+    rerun(0)
 
 
 def old_review_rerun(repo: Repository, q: old.OldQueries, where: ItemWhere, i: int) -> None:
@@ -321,6 +337,12 @@ def main() -> None:
         ops["review"] = {"ours": timed(lambda i: review_rerun(repo, me, where, i), args.reruns),
                          "old": timed(lambda i: old_review_rerun(repo, q, where, i),
                                       max(3, args.reruns // 6))}
+        ops["rate_and_next"] = {
+            "ours": timed(lambda i: rate_and_next(
+                repo, me, where, lambda k: review_rerun(repo, me, where, k)), args.reruns),
+            "old": timed(lambda i: rate_and_next(
+                repo, me, where, lambda k: old_review_rerun(repo, q, where, k)),
+                max(3, args.reruns // 6))}
         ops["explore"] = {"ours": timed(lambda i: explore_rerun(repo, i), args.reruns),
                           "old": timed(lambda i: old_explore_rerun(repo, q, i),
                                        max(3, args.reruns // 6))}

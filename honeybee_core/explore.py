@@ -71,8 +71,9 @@ def explore(repo: Repository, query: ExploreQuery) -> ExplorePage:
                           lambda: repo.query_nos(query))
     families = depends_on(query)
     end = query.offset + query.page_size
-    if "ratings" in families or "decisions" in families:
-        # changes with every rating or decision: only the rows up to this page are sorted
+    if nos is not None or "ratings" in families or "decisions" in families:
+        # a search (often a one-off) or an order that changes with every rating or decision:
+        # only the rows up to this page are sorted
         order, total = repo.explore_order(query, nos, end)
     else:
         order, total = memo.cached(

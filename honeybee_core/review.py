@@ -114,7 +114,9 @@ class BulkPlan:
 
 def filter_options(repo: Repository) -> dict[str, list]:
     """Stages, topics, task types, sources and verifiers present, for filter widgets."""
-    return memo.cached(repo.db, ("filter_options", repo.data_version()[:4]), repo.filter_options)
+    versions = repo.versions()
+    return memo.cached(repo.db, ("filter_options", versions["items"], versions["scores"]),
+                       repo.filter_options)
 
 
 # -- the queue ----------------------------------------------------------------------------------
@@ -138,14 +140,14 @@ class _Rated:
         self.items: dict[str, tuple[bool, object]] = {}
         self.since = None
         self.version = 0
-        self.seen: object = None  # the ratings' fingerprint at the last look
+        self.seen = -1  # the annotator's change count at the last look
         self._lock = threading.Lock()
 
     def refresh(self, repo: Repository, annotator: str) -> _Rated:
-        seen = repo.versions()["ratings"]
+        seen = repo.annotator_changes(annotator)
         with self._lock:
             if seen == self.seen:
-                return self  # no rating by anyone has changed since
+                return self  # none of this annotator's ratings changed since
             self.seen = seen
             since = None if self.since is None else self.since - self.SLACK
             for item, verdict, at in repo.ratings_since(annotator, since):

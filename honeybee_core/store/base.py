@@ -64,9 +64,8 @@ def small_frame(result: Cursor) -> pd.DataFrame:
 
 def record(result: Cursor) -> dict[str, Any] | None:
     """The first row of a result as a dict (None for SQL NULL), or None without rows."""
-    row = result.fetchone()
-    return None if row is None else dict(zip([d[0] for d in result.description], row,
-                                             strict=True))
+    rows = result.fetchall()  # read to the end: DuckDB keeps an unfinished result open
+    return dict(zip([d[0] for d in result.description], rows[0], strict=True)) if rows else None
 
 
 def quote_identifier(name: str) -> str:

@@ -185,9 +185,13 @@ def _upsert_verifier_facts(cur: Cursor, where: str, params: list) -> None:
         params).fetchall()
 
 
-def refresh_ratings(cur: Cursor, ids: Sequence[str]) -> None:
-    """n_ratings and expert_mean of these items, from their ratings (skips do not count)."""
+def refresh_ratings(cur: Cursor, ids: Sequence[str], annotators: Sequence[str] = ()) -> None:
+    """n_ratings and expert_mean of these items, from their ratings (skips do not count), and
+    the change count of the annotators whose ratings these were."""
     changed()
+    for name in dict.fromkeys(annotators):
+        cur.execute("INSERT INTO annotator_activity VALUES (?, 1) ON CONFLICT DO UPDATE"
+                    " SET changes = annotator_activity.changes + 1", [name]).fetchall()
     ids = list(dict.fromkeys(ids))
     if len(ids) <= POINT_LIMIT:
         for item in ids:
@@ -246,7 +250,7 @@ def in_step(cur: Cursor) -> bool:
 def rebuild(cur: Cursor) -> None:
     """Fill every derived table again from the tables they come from (in cur's transaction)."""
     for table in ("item_facts", "item_rows", "item_verifier_facts", "search_postings",
-                  "search_recent", "search_vocab"):
+                  "search_recent", "search_vocab", "annotator_activity"):
         cur.execute("DELETE FROM " + table)  # names from this fixed list
     cur.execute("UPDATE search_runs SET runs = 0")
     cur.execute(
@@ -262,6 +266,8 @@ def rebuild(cur: Cursor) -> None:
         " GROUP BY instruction_id) d ON d.instruction_id = i.id ORDER BY i.rowid")
     cur.execute("INSERT INTO item_rows SELECT f.no, i.rowid FROM instructions i"
                 " JOIN item_facts f USING (id) ORDER BY f.no")
+    cur.execute("INSERT INTO annotator_activity SELECT annotator, count(*) FROM expert_ratings"
+                " GROUP BY annotator")
     _upsert_verifier_facts(cur, "", [])
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE _new_tokens AS SELECT DISTINCT f.no,"

@@ -135,6 +135,12 @@ class QueueQueries(Tables):
             " AND (?::TIMESTAMP IS NULL OR updated_at >= ?::TIMESTAMP)",
             [annotator, since, since]).fetchall()]
 
+    def annotator_changes(self, annotator: str) -> int:
+        """How often the annotator's ratings have changed (0: never rated)."""
+        rows = self.db.cursor().execute(
+            "SELECT changes FROM annotator_activity WHERE annotator = ?", [annotator]).fetchall()
+        return int(rows[0][0]) if rows else 0
+
     def rated_in_pool(self, where: ItemWhere, rated: pa.Table) -> tuple[int, int]:
         """Of the items in rated (id, skip), how many are in the filtered pool: (all, skips)."""
         source, params = facts_source(where.verifier)

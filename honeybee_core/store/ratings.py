@@ -37,7 +37,8 @@ class RatingTables(Tables):
                 " verdict = excluded.verdict, comment = excluded.comment,"
                 " blind = excluded.blind, updated_at = now()::TIMESTAMP"
             ).fetchall()
-        derived.refresh_ratings(cur, ratings["instruction_id"].tolist())
+        derived.refresh_ratings(cur, ratings["instruction_id"].tolist(),
+                                ratings["annotator"].tolist())
         return len(ratings) - int(existing), int(existing)
 
     def expert_ratings(self) -> pd.DataFrame:
@@ -68,7 +69,7 @@ class RatingTables(Tables):
             " updated_at = now()::TIMESTAMP",
             [item_id, annotator, *values],
         ).fetchall()
-        derived.refresh_ratings(cur, [item_id])
+        derived.refresh_ratings(cur, [item_id], [annotator])
 
     def ratings_by(self, annotator: str, limit: int) -> pd.DataFrame:
         """The annotator's ratings, latest first, with the start of each instruction."""

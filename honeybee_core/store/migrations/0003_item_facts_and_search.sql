@@ -35,6 +35,9 @@ CREATE TABLE item_verifier_facts (
     verifier_mean DOUBLE,
     PRIMARY KEY (instruction_id, verifier)
 );
+-- How often each annotator's ratings changed: a reviewer's cached queue state is checked
+-- against this one row instead of the whole ratings table.
+CREATE TABLE annotator_activity (annotator VARCHAR PRIMARY KEY, changes BIGINT NOT NULL);
 -- One item's scores and ratings without reading the whole table.
 CREATE INDEX verifier_scores_item ON verifier_scores (instruction_id);
 CREATE INDEX expert_ratings_item ON expert_ratings (instruction_id);
