@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from honeybee_core import agreement, memo
+from honeybee_core.rated import rated_items
 from honeybee_core.store import Repository
 
 
@@ -80,13 +81,16 @@ def report_tables(result: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
 def reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
     """One reviewer's running Spearman rho per dimension against the verifier (the Review
-    page's sidebar): estimate, 95 % Fisher CI and n, or why there is no estimate yet. Cached
-    until items, scores or this reviewer's own ratings change: others' ratings do not matter."""
-    from honeybee_core.review import rated_items  # review imports what this module does
-
+    page's sidebar): estimate, 95 % Fisher CI and n (the ratings it was computed from), or why
+    there is no estimate yet. Kept until items, scores or this reviewer's own ratings change
+    (with many ratings, until 1 % more of them): others' ratings do not matter."""
     versions = repo.versions()
+    rated = rated_items(repo, reviewer)
+    # after every own rating up to 500, then after each further 1 %: at 100,000 ratings one
+    # more moves rho by far less than its CI, and a recompute costs about a second
+    step = 1 if len(rated.items) < 500 else len(rated.items) // 100
     key = ("reviewer_rho", reviewer, versions["items"], versions["scores"],
-           rated_items(repo, reviewer).version)
+           rated.version // step)
     return memo.cached(repo.db, key, lambda: _reviewer_agreement(repo, reviewer))
 
 

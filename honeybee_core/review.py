@@ -16,10 +16,8 @@ changed since the last look), so nobody else's ratings make it do more work.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -31,6 +29,7 @@ from honeybee_core.auth import Actor, require
 from honeybee_core.config import get_settings
 from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere
 from honeybee_core.errors import InputError, NotFoundError
+from honeybee_core.rated import rated_items
 from honeybee_core.store import Repository
 
 N_STRATA = 10
@@ -130,45 +129,6 @@ def audit_order(repo: Repository, seed: str, where: ItemWhere | None = None) -> 
                        lambda: repo.review_order(seed, where, N_STRATA))
 
 
-class _Rated:
-    """One reviewer's ratings as the queue needs them: item -> (is a skip, updated_at). Each
-    look reads only the rows changed since the last one (a minute back, against clock steps)."""
-
-    SLACK = timedelta(minutes=1)
-
-    def __init__(self) -> None:
-        self.items: dict[str, tuple[bool, object]] = {}
-        self.since = None
-        self.version = 0
-        self.seen = -1  # the annotator's change count at the last look
-        self._lock = threading.Lock()
-
-    def refresh(self, repo: Repository, annotator: str) -> _Rated:
-        seen = repo.annotator_changes(annotator)
-        with self._lock:
-            if seen == self.seen:
-                return self  # none of this annotator's ratings changed since
-            self.seen = seen
-            since = None if self.since is None else self.since - self.SLACK
-            for item, verdict, at in repo.ratings_since(annotator, since):
-                value = (verdict == "skip", at)
-                if self.items.get(item) != value:
-                    self.items[item] = value
-                    self.version += 1
-                if self.since is None or at > self.since:
-                    self.since = at
-        return self
-
-    def table(self) -> pa.Table:
-        return pa.table({"id": pa.array(list(self.items), pa.string()),
-                         "skip": pa.array([v[0] for v in self.items.values()], pa.bool_())})
-
-
-def rated_items(repo: Repository, annotator: str) -> _Rated:
-    """The annotator's ratings, brought up to date (its version moves when they change)."""
-    return memo.cached(repo.db, ("rated", annotator), _Rated).refresh(repo, annotator)
-
-
 def queue(
     repo: Repository, actor: Actor, where: ItemWhere | None = None, offset: int = 0,
     limit: int = 1, seed: str | None = None,
@@ -185,9 +145,7 @@ def queue(
     versions = repo.versions()
     basis = (versions["items"], versions["scores"])
     rated = rated_items(repo, actor.name)
-    in_pool, skipped = memo.cached(
-        repo.db, ("rated_in_pool", actor.name, where, basis, rated.version),
-        lambda: repo.rated_in_pool(where, rated.table()))
+    in_pool, skipped = rated.in_pool(repo, where, basis)
     turns = HEAD_TURNS
     while True:
         head, n = memo.cached(repo.db, ("audit_head", seed, where, N_STRATA, turns, basis),

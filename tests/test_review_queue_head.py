@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from honeybee_core import review
+from honeybee_core.rated import rated_items
 from honeybee_core.review import ItemWhere, Rating
 from tests.review_seed import add_user, scores_frame, seed
 
@@ -68,3 +69,19 @@ def test_a_new_rating_leaves_the_queue_at_once_and_keeps_the_rest_in_place(rated
     after = review.queue(repo, alice, limit=9)
     assert after.ids == before.ids[1:] and after.rated == before.rated + 1
     assert after.total == before.total - 1
+
+
+def test_pool_counts_follow_ratings_skips_and_edits(rated):
+    repo, alice = rated
+    where = WHERES[1]
+    basis = tuple(repo.versions()[k] for k in ("items", "scores"))
+    ids = repo.review_order("x", ItemWhere(), review.N_STRATA).column("id").to_pylist()
+    steps = [(ids[10], "approve"), (ids[11], "skip"), (ids[11], "approve"), (ids[12], "skip"),
+             (ids[10], "skip"), (ids[13], "flag"), *[(ids[k], "approve") for k in range(20, 90)]]
+    for k, (item, verdict) in enumerate(steps):
+        score = None if verdict == "skip" else 50.0
+        review.save_rating(repo, alice, item, Rating(score, score, score, score, verdict))
+        if k % 7 and k < len(steps) - 1:
+            continue  # several changes between looks, as between reruns
+        got = rated_items(repo, "alice")
+        assert got.in_pool(repo, where, basis) == repo.rated_in_pool(where, got.table())

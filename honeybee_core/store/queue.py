@@ -141,6 +141,16 @@ class QueueQueries(Tables):
             "SELECT changes FROM annotator_activity WHERE annotator = ?", [annotator]).fetchall()
         return int(rows[0][0]) if rows else 0
 
+    def in_pool(self, where: ItemWhere, ids: list[str]) -> set[str]:
+        """Those of ids that are in the filtered pool (a few ids: index lookups)."""
+        source, params = facts_source(where.verifier)
+        clauses, more = item_clauses(where, "s")
+        sql = ("SELECT s.id FROM (" + source + ") s WHERE " + " AND ".join(["s.id = ?",
+                                                                             *clauses]))
+        cur = self.db.cursor()
+        return {row[0] for item in ids for row in cur.execute(
+            sql, [*params, item, *more]).fetchall()}
+
     def rated_in_pool(self, where: ItemWhere, rated: pa.Table) -> tuple[int, int]:
         """Of the items in rated (id, skip), how many are in the filtered pool: (all, skips)."""
         source, params = facts_source(where.verifier)
