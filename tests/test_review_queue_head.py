@@ -26,6 +26,9 @@ def rated(repo):
         review.save_rating(repo, alice, order[k], Rating(70, 70, 70, 70, "approve"))
     for k in (5, 9, 200):
         review.save_rating(repo, alice, order[k], Rating(None, None, None, None, "skip"))
+    for item in items["id"][::3][3:6]:  # some in the second verifier's pool whatever the order
+        review.save_rating(repo, alice, item, Rating(40, 40, 40, 40, "reject"))
+    review.save_rating(repo, alice, items["id"].iloc[21], Rating(None, None, None, None, "skip"))
     review.save_rating(repo, add_user(repo, "bob"), order[1], Rating(10, 10, 10, 10, "reject"))
     return repo, alice
 

@@ -4,8 +4,9 @@ out.
 
 The audit order: strata are equal-width bands of the verifier's mean over the filtered items
 (unscored items form one more band); an item's turn is its place in a per-seed shuffle of its
-band (by hash(id, seed)); the order is by turn, then band: round-robin across the bands. It does
-not depend on anyone's ratings, so rating an item never reorders the rest.
+band (by a hash of the item's number and the seed: integers hash some 40x faster than ids); the
+order is by turn, then band: round-robin across the bands. It does not depend on anyone's
+ratings, so rating an item never reorders the rest.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ if TYPE_CHECKING:  # hints only: the frame libraries load when a method uses the
     import pyarrow as pa
 
 
+_SHUFFLE = "hash(xor(no::UBIGINT, hash(?::VARCHAR)))"  # an item's place in the seed's shuffle
+
+
 def _pool(where: ItemWhere) -> tuple[str, list[Any]]:
     """`WITH pool AS (...), bounds AS (...), ranked AS (...)`: the filtered items (id, vmean,
     stratum); strata come as parameters after these."""
     source, params = facts_source(where.verifier)
     clauses, more = item_clauses(where, "s")
     return (
-        "WITH pool AS (SELECT s.id, s.verifier_mean AS vmean FROM (" + source + ") s"
+        "WITH pool AS (SELECT s.id, s.no, s.verifier_mean AS vmean FROM (" + source + ") s"
         + (" WHERE " + " AND ".join(clauses) if clauses else "") + "),"
         " bounds AS (SELECT min(vmean) AS lo, max(vmean) AS hi FROM pool),"
-        " ranked AS (SELECT p.id, p.vmean, CASE WHEN p.vmean IS NULL THEN ?"
+        " ranked AS (SELECT p.id, p.no, p.vmean, CASE WHEN p.vmean IS NULL THEN ?"
         " WHEN b.hi = b.lo THEN 0 ELSE least(? - 1,"
         " floor((p.vmean - b.lo) / (b.hi - b.lo) * ?))::INTEGER END AS stratum"
         " FROM pool p, bounds b)", [*params, *more])
@@ -45,7 +49,7 @@ class QueueQueries(Tables):
         cte, params = _pool(where)
         return self.db.cursor().sql(  # .sql: Arrow straight from the result, no extra copy
             cte + ", turns AS (SELECT id, stratum, vmean, row_number() OVER"
-            " (PARTITION BY stratum ORDER BY hash(id, ?), id) AS turn FROM ranked)"
+            " (PARTITION BY stratum ORDER BY " + _SHUFFLE + ", id) AS turn FROM ranked)"
             " SELECT id, stratum, vmean AS verifier_mean,"
             " (row_number() OVER (ORDER BY turn, stratum, id) - 1)::BIGINT AS pos FROM turns"
             " ORDER BY pos",
@@ -63,7 +67,7 @@ class QueueQueries(Tables):
         cur = self.db.cursor()
         while True:
             head = cur.sql(
-                cte + ", hashed AS (SELECT id, vmean, stratum, hash(id, ?) AS h FROM ranked),"
+                cte + ", hashed AS (SELECT id, vmean, stratum, " + _SHUFFLE + " AS h FROM ranked),"
                 " sizes AS (SELECT stratum, count(*) AS n FROM hashed GROUP BY stratum),"
                 " cand AS (SELECT h.* FROM hashed h JOIN sizes z USING (stratum)"
                 " WHERE h.h::DOUBLE < 18446744073709551616.0 * least(1.0, ? * ? / z.n)),"
