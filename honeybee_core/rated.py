@@ -10,8 +10,7 @@ people's ratings cost nothing here at all.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from honeybee_core import memo
 from honeybee_core.domain import ItemWhere
@@ -27,14 +26,14 @@ class Rated:
     """A reviewer's ratings: items (item -> (is a skip, updated_at)) and a version that moves
     with every change. Read with `rated_items`, which brings it up to date first."""
 
-    SLACK = timedelta(minutes=1)  # each look reads a minute back, against clock steps
+    SLACK_US = 60_000_000  # each look reads a minute back, against clock steps
 
     def __init__(self) -> None:
-        self.items: dict[str, tuple[bool, Any]] = {}
+        self.items: dict[str, tuple[bool, int]] = {}  # item -> (is a skip, changed at, us)
         self.version = 0
-        self._since: Any = None
+        self._since: int | None = None
         self._seen = -1  # the annotator's change count at the last look
-        self._log: list[tuple[int, str, tuple[bool, Any] | None]] = []  # version, item, before
+        self._log: list[tuple[int, str, tuple[bool, int] | None]] = []  # version, item, before
         self._counts: dict[tuple, tuple[int, int, int]] = {}  # key -> version, in pool, skips
         self._lock = threading.Lock()
 
@@ -44,16 +43,19 @@ class Rated:
             if seen == self._seen:
                 return self  # none of this annotator's ratings changed since
             self._seen = seen
-            since = None if self._since is None else self._since - self.SLACK
-            for item, verdict, at in repo.ratings_since(annotator, since):
-                value = (verdict == "skip", at)
+            since = None if self._since is None else self._since - self.SLACK_US
+            found = repo.ratings_since(annotator, since)
+            for item, skip, at in zip(found["item"].tolist(), found["skip"].tolist(),
+                                      found["at_us"].tolist(), strict=True):
+                value = (skip, at)
                 before = self.items.get(item)
                 if before != value:
                     self.items[item] = value
                     self.version += 1
                     self._log.append((self.version, item, before))
-                if self._since is None or at > self._since:
-                    self._since = at
+            if len(found["at_us"]):
+                latest = int(found["at_us"].max())
+                self._since = latest if self._since is None else max(self._since, latest)
             del self._log[:-_LOG_LIMIT]
         return self
 
@@ -72,7 +74,7 @@ class Rated:
             version = self.version
             if known and known[0] == version:
                 return known[1], known[2]
-            before: dict[str, tuple[bool, Any] | None] = {}  # changed item -> value at known
+            before: dict[str, tuple[bool, int] | None] = {}  # changed item -> value at known
             if known and self._log and self._log[0][0] <= known[0] + 1:
                 for changed_at, item, old in self._log:
                     if changed_at > known[0]:

@@ -18,19 +18,22 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from honeybee_core import memo
-from honeybee_core.agreement import FilterRule, parse_rule
 from honeybee_core.auth import Actor, require
 from honeybee_core.config import get_settings
 from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.rated import rated_items
 from honeybee_core.store import Repository
+
+if TYPE_CHECKING:
+    from honeybee_core.agreement import FilterRule
 
 N_STRATA = 10
 HEAD_TURNS = 32  # the queue reads this many turns per band of the audit order, more if needed
@@ -281,6 +284,8 @@ def decision_history(repo: Repository, item_id: str) -> pd.DataFrame:
 
 
 def _rule(rule: str | FilterRule | None) -> FilterRule:
+    from honeybee_core.agreement import FilterRule, parse_rule  # scipy: only for rules
+
     if isinstance(rule, FilterRule):
         return rule
     return parse_rule(rule if rule is not None else get_settings().filter_rule)

@@ -11,7 +11,6 @@ ratings, so rating an item never reorders the rest.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import ItemWhere
@@ -130,14 +129,16 @@ class QueueQueries(Tables):
         return (rows.drop(columns=["total", "rated"]), int(rows["total"].iloc[0]),
                 int(rows["rated"].iloc[0]))
 
-    def ratings_since(self, annotator: str,
-                      since: datetime | None) -> list[tuple[str, str | None, datetime]]:
-        """(item, verdict, updated_at) of the annotator's ratings changed at or after since
-        (all of them without since). Recent rows sit in the last row groups, so this is cheap."""
-        return [tuple(r) for r in self.db.cursor().execute(
-            "SELECT instruction_id, verdict, updated_at FROM expert_ratings WHERE annotator = ?"
-            " AND (?::TIMESTAMP IS NULL OR updated_at >= ?::TIMESTAMP)",
-            [annotator, since, since]).fetchall()]
+    def ratings_since(self, annotator: str, since_us: int | None) -> dict[str, Any]:
+        """The annotator's ratings changed at or after since_us (microseconds since the epoch;
+        all of them without): arrays item, skip, at_us. Recent rows sit in the last row groups,
+        so a later look is cheap."""
+        found = self.db.cursor().execute(
+            "SELECT instruction_id AS item, coalesce(verdict = 'skip', false) AS skip,"
+            " epoch_us(updated_at) AS at_us FROM expert_ratings WHERE annotator = ?"
+            " AND (?::BIGINT IS NULL OR updated_at >= make_timestamp(?::BIGINT))",
+            [annotator, since_us, since_us]).fetchnumpy()
+        return {key: found[key] for key in ("item", "skip", "at_us")}
 
     def annotator_changes(self, annotator: str) -> int:
         """How often the annotator's ratings have changed (0: never rated)."""
