@@ -30,6 +30,7 @@ bench: install
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/agreement.py
 	$(PY) benchmarks/review.py
+	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/pipeline.py
 	$(PY) benchmarks/train.py
 

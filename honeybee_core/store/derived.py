@@ -41,17 +41,28 @@ _EXPERT = ("count(*) FILTER (WHERE verdict IS DISTINCT FROM 'skip') AS n_ratings
 
 
 # -- changes ------------------------------------------------------------------------------------
-_changes = [0]  # moves on every write to items, scores, ratings or decisions, and every commit
+FAMILIES = ("items", "scores", "ratings", "decisions")
+_changes = dict.fromkeys(FAMILIES, 0)  # moves with every write to the family in this process
+_touched = threading.local()  # families this thread's open transaction wrote
 
 
-def changed() -> None:
-    """Note that data a cache may rest on has changed (writers and Database.transaction call
-    this; a writer of these tables that bypasses the store must too)."""
-    _changes[0] += 1
+def changed(family: str) -> None:
+    """Note that a family's data changed (the writers here call this, before their commit and
+    again after it; a writer of these tables that bypasses the store must call it too)."""
+    _changes[family] += 1
+    if not hasattr(_touched, "families"):
+        _touched.families = set()
+    _touched.families.add(family)
 
 
-def change_count() -> int:
-    return _changes[0]
+def change_counts() -> dict[str, int]:
+    return dict(_changes)
+
+
+def _after_transaction() -> None:
+    for family in getattr(_touched, "families", ()):
+        _changes[family] += 1  # what was read before the commit is stale now
+    _touched.families = set()
 
 
 # -- items --------------------------------------------------------------------------------------
@@ -66,7 +77,7 @@ def _last_row(cur: Cursor) -> tuple[int, int]:
 
 def refresh_new_items(cur: Cursor) -> int:
     """Add fact rows and postings for every instructions row past the last recorded one."""
-    changed()
+    changed("items")
     settle(cur)  # rows committed before this transaction get their rowids first
     last_no, last_rid = _last_row(cur)
     next_no = cur.execute("SELECT coalesce(max(no), 0) + 1 FROM item_facts").fetchall()[0][0]
@@ -102,7 +113,7 @@ def settle(cur: Cursor) -> None:
 
 def settle_after_commit(cur: Cursor) -> None:
     """After a commit: settle the items that transaction added, if it added any."""
-    changed()
+    _after_transaction()
     if getattr(_pending, "items", False):
         _pending.items = False
         settle(cur)
@@ -110,7 +121,7 @@ def settle_after_commit(cur: Cursor) -> None:
 
 def forget_pending() -> None:
     """After a rollback: nothing the transaction added exists."""
-    changed()
+    _after_transaction()
     _pending.items = False
 
 
@@ -151,7 +162,7 @@ def _count_run(cur: Cursor) -> None:
 # -- scores, ratings, decisions ------------------------------------------------------------------
 def refresh_scores(cur: Cursor, ids: Sequence[str]) -> None:
     """Verifier means (over all verifiers, and per verifier) of these items, from their scores."""
-    changed()
+    changed("scores")
     ids = list(dict.fromkeys(ids))
     if not ids:
         return
@@ -188,7 +199,7 @@ def _upsert_verifier_facts(cur: Cursor, where: str, params: list) -> None:
 def refresh_ratings(cur: Cursor, ids: Sequence[str], annotators: Sequence[str] = ()) -> None:
     """n_ratings and expert_mean of these items, from their ratings (skips do not count), and
     the change count of the annotators whose ratings these were."""
-    changed()
+    changed("ratings")
     for name in dict.fromkeys(annotators):
         cur.execute("INSERT INTO annotator_activity VALUES (?, 1) ON CONFLICT DO UPDATE"
                     " SET changes = annotator_activity.changes + 1", [name]).fetchall()
@@ -210,7 +221,7 @@ def refresh_ratings(cur: Cursor, ids: Sequence[str], annotators: Sequence[str] =
 
 def refresh_decisions(cur: Cursor, ids: Sequence[str]) -> None:
     """The decision in force (the latest) on these items."""
-    changed()
+    changed("decisions")
     ids = list(dict.fromkeys(ids))
     if len(ids) <= POINT_LIMIT:
         for item in ids:

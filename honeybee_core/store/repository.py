@@ -34,7 +34,7 @@ class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTa
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._versions: tuple[int, float, dict[str, tuple[Any, ...]]] | None = None
+        self._versions: tuple[float, dict[str, tuple[Any, ...]]] | None = None
 
     def stats(self) -> dict[str, Any]:
         cur = self.db.cursor()
@@ -81,14 +81,14 @@ class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTa
         ).fetchall()[0])
 
     def versions(self) -> dict[str, tuple[Any, ...]]:
-        """The fingerprint per family, so a cache keys on just the families it was built from:
-        items, scores, ratings, decisions. Read again only after a write in this process (no
-        other process can write while this one has the file open), and at most a second
-        later in any case."""
-        count, now = derived.change_count(), time.monotonic()
-        if self._versions and self._versions[0] == count and now - self._versions[1] < 1.0:
-            return self._versions[2]
-        v = self.data_version()
-        out = {"items": v[:2], "scores": v[2:4], "ratings": v[4:6], "decisions": v[6:]}
-        self._versions = (count, now, out)
-        return out
+        """A fingerprint per family (items, scores, ratings, decisions), so a cache keys on
+        just the families it was built from: the count of this process's writes to it (no
+        other process can write while this one has the file open) and the data_version slice,
+        read again at most once a second (for writes that bypass the store)."""
+        now = time.monotonic()
+        if self._versions is None or now - self._versions[0] >= 1.0:
+            v = self.data_version()
+            self._versions = (now, {"items": v[:2], "scores": v[2:4], "ratings": v[4:6],
+                                    "decisions": v[6:]})
+        counts = derived.change_counts()
+        return {family: (counts[family], *data) for family, data in self._versions[1].items()}
