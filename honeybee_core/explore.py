@@ -65,20 +65,20 @@ def explore(repo: Repository, query: ExploreQuery) -> ExplorePage:
     versions = repo.versions()
     shape = (query.where, query.search.strip(), tuple(sorted(query.ranges.items())),
              query.rated, query.decision, query.sort, query.descending)
-    hits = None
+    nos = None
     if shape[1]:  # texts never change: a search holds until items are added
-        hits = memo.cached(repo.db, ("search", shape[1], query.where, versions["items"]),
-                           lambda: repo.query_hits(query))
+        nos = memo.cached(repo.db, ("search", shape[1], query.where, versions["items"]),
+                          lambda: repo.query_nos(query))
     families = depends_on(query)
     end = query.offset + query.page_size
-    if hits is not None or "ratings" in families or "decisions" in families:
+    if nos is not None or "ratings" in families or "decisions" in families:
         # a search (often a one-off) or an order that changes with every rating or decision:
         # only the rows up to this page are sorted
-        order, total = repo.explore_order(query, hits, end)
+        order, total = repo.explore_order(query, nos, end)
     else:
         order, total = memo.cached(
             repo.db, ("explore_order", shape, tuple(versions[f] for f in families)),
-            lambda: repo.explore_order(query, hits))
+            lambda: repo.explore_order(query, nos))
     rows = repo.explore_rows(order[query.offset:end].tolist(), query.where.verifier)
     return ExplorePage(rows, total, query.page, query.page_size)
 

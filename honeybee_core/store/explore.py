@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import DIMENSIONS, ExploreQuery, ItemWhere
-from honeybee_core.store.search import Hits, SearchQueries, item_rows
+from honeybee_core.store.base import registered
+from honeybee_core.store.search import SearchQueries, item_rows
 
 if TYPE_CHECKING:  # hints only: the frame libraries load when a method uses them
     import numpy as np
@@ -43,10 +45,10 @@ class ExploreQueries(SearchQueries):
             "SELECT " + ", ".join(SUMMARY_COLUMNS) + " FROM (" + source + ") ORDER BY no",
             params=params).to_arrow_table()
 
-    def explore_order(self, query: ExploreQuery, hits: Hits | None,
+    def explore_order(self, query: ExploreQuery, nos: np.ndarray | None,
                       limit: int | None = None) -> tuple[np.ndarray, int]:
         """Numbers (item_facts.no) of the items matching query's filters, in its sort order, and
-        how many match. hits: the search's matches (None: no search). With limit, only the
+        how many match. nos: the search's matches (None: no search). With limit, only the
         first limit of them (a top-N, cheaper than sorting all). Sort and range names go into
         SQL as they are: ExploreQuery checked them when made."""
         import numpy as np
@@ -62,20 +64,22 @@ class ExploreQueries(SearchQueries):
         if query.decision is not None:
             clauses.append("s.decision = ?")
             params.append(query.decision)
-        if hits is not None:
-            clauses.append("s.no IN (" + hits.sql + ")")
-            params += hits.params
         cur = self.db.cursor()
-        body = "FROM (" + source + ") s" + (" WHERE " + " AND ".join(clauses) if clauses else "")
-        order = (" ORDER BY s." + query.sort + (" DESC" if query.descending else " ASC")
-                 + " NULLS LAST, s.id")
-        if limit is None:
-            found = cur.execute("SELECT s.no " + body + order, params).fetchnumpy()["no"]
-            return np.asarray(found, dtype=np.int64), len(found)
-        total = cur.execute("SELECT count(*) " + body, params).fetchall()[0][0]
-        found = cur.execute("SELECT s.no " + body + order + " LIMIT ?",
-                            [*params, limit]).fetchnumpy()["no"]
-        return np.asarray(found, dtype=np.int64), int(total)
+        with contextlib.ExitStack() as stack:
+            if nos is not None:
+                view = stack.enter_context(registered(cur, _no_table(nos)))
+                clauses.append("s.no IN (SELECT no FROM " + view + ")")
+            body = ("FROM (" + source + ") s"
+                    + (" WHERE " + " AND ".join(clauses) if clauses else ""))
+            order = (" ORDER BY s." + query.sort + (" DESC" if query.descending else " ASC")
+                     + " NULLS LAST, s.id")
+            if limit is None:
+                found = cur.execute("SELECT s.no " + body + order, params).fetchnumpy()["no"]
+                return np.asarray(found, dtype=np.int64), len(found)
+            total = cur.execute("SELECT count(*) " + body, params).fetchall()[0][0]
+            found = cur.execute("SELECT s.no " + body + order + " LIMIT ?",
+                                [*params, limit]).fetchnumpy()["no"]
+            return np.asarray(found, dtype=np.int64), int(total)
 
     def explore_rows(self, nos: list[int], verifier: str | None) -> pd.DataFrame:
         """The explore table's rows of these items, in this order, with the start of their
@@ -96,20 +100,20 @@ class ExploreQueries(SearchQueries):
     def explore(self, query: ExploreQuery) -> tuple[pd.DataFrame, int]:
         """One page of the item table and the filtered total (uncached: explore.explore keeps
         the sorted order of a query until what it depends on changes)."""
-        page, total = self.explore_order(query, self.query_hits(query),
-                                         query.offset + query.page_size)
+        nos = self.query_nos(query)
+        page, total = self.explore_order(query, nos, query.offset + query.page_size)
         return self.explore_rows(page[query.offset:].tolist(), query.where.verifier), total
 
-    def query_hits(self, query: ExploreQuery) -> Hits | None:
-        """The items whose text contains the query's search text (None: no search)."""
+    def query_nos(self, query: ExploreQuery) -> np.ndarray | None:
+        """Numbers of the items whose text contains the query's search text (None: no search)."""
         text = query.search.strip()
         if not text:
             return None
-        found = self.search_hits(text)
+        found = self.search_nos(text)
         if found is not None:
             return found
         clauses, params = item_clauses(query.where, "i")
-        return self.scan_hits(text, clauses, params)
+        return self.scan_nos(text, clauses, params)
 
 
 def item_clauses(where: ItemWhere, alias: str) -> tuple[list[str], list[Any]]:
@@ -133,3 +137,9 @@ def facts_source(verifier: str | None) -> tuple[str, list[Any]]:
             + scores + ", f.n_ratings, f.expert_mean, f.decision FROM item_facts f"
             " JOIN item_verifier_facts v ON v.instruction_id = f.id AND v.verifier = ?",
             [verifier])
+
+
+def _no_table(nos: np.ndarray) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({"no": pa.array(nos, pa.int64())})

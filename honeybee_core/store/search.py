@@ -16,7 +16,6 @@ text with no letter or digit (say "%") falls back to ILIKE over every item.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from honeybee_core.store.base import Tables
@@ -61,26 +60,12 @@ def item_rows(cur: Cursor, nos: list[int], columns: str, where: str = "",
     return out
 
 
-@dataclass(frozen=True)
-class Hits:
-    """The items a search found, as a subquery selecting their numbers (no): the postings of a
-    one-run text stay in DuckDB (a common word has hundreds of thousands), other results are a
-    bound list."""
-
-    sql: str
-    params: tuple[Any, ...]
-
-    @classmethod
-    def of(cls, nos: np.ndarray) -> Hits:
-        return cls("SELECT unnest(?::BIGINT[]) AS no", (nos.tolist(),))
-
-
 class SearchQueries(Tables):
-    """The items (by item_facts.no) whose text contains a search text."""
+    """Numbers (item_facts.no) of the items whose text contains a search text."""
 
-    def search_hits(self, text: str) -> Hits | None:
-        """The items whose instruction, input or output contains text (case ignored), from
-        the index; None when text has no letter or digit to look up."""
+    def search_nos(self, text: str) -> np.ndarray | None:
+        """Numbers of every item whose instruction, input or output contains text (case
+        ignored), from the index; None when text has no letter or digit to look up."""
         import numpy as np
 
         cur = self.db.cursor()
@@ -96,12 +81,10 @@ class SearchQueries(Tables):
             params.append(run)
         matches = cur.execute(" UNION ALL ".join(selects), params).fetchall()
         if {i for i, _ in matches} != set(range(len(runs))):
-            return Hits.of(np.empty(0, dtype=np.int64))  # some run is in no item at all
+            return np.empty(0, dtype=np.int64)  # some run is in no item at all
         tokens = sorted({token for _, token in matches})
         postings = ("(SELECT token_no, no FROM search_postings WHERE token_no = ANY(?)"
                     " UNION ALL SELECT token_no, no FROM search_recent WHERE token_no = ANY(?))")
-        if len(runs) == 1 and runs[0] == text.lower():  # the whole text is one run: exact
-            return Hits("SELECT no FROM " + postings + " p", (tokens, tokens))
         if len(runs) == 1:
             nos = cur.execute("SELECT DISTINCT no FROM " + postings + " p ORDER BY no",
                               [tokens, tokens]).fetchnumpy()["no"]
@@ -113,14 +96,16 @@ class SearchQueries(Tables):
                 " GROUP BY p.no HAVING count(DISTINCT m.i) = ? ORDER BY p.no",
                 [tokens, tokens, *pairs, len(runs)]).fetchnumpy()["no"]
         nos = np.asarray(nos, dtype=np.int64)
+        if len(runs) == 1 and runs[0] == text.lower():
+            return nos  # the whole text is one run: exact
         if not len(nos):
-            return Hits.of(nos)
+            return nos
         found = item_rows(cur, nos.tolist(), "NULL", " AND " + ilike_clause("i"),
                           [like_pattern(text)] * 3)  # ILIKE on these rows alone
-        return Hits.of(np.sort(np.asarray([row[0] for row in found], dtype=np.int64)))
+        return np.sort(np.asarray([row[0] for row in found], dtype=np.int64))
 
-    def scan_hits(self, text: str, clauses: list[str], params: list[Any]) -> Hits:
-        """The items matching text by ILIKE over every text (the index cannot help),
+    def scan_nos(self, text: str, clauses: list[str], params: list[Any]) -> np.ndarray:
+        """Numbers of the items matching text by ILIKE over every text (the index cannot help),
         restricted by item filter clauses on alias i."""
         import numpy as np
 
@@ -128,4 +113,4 @@ class SearchQueries(Tables):
             "SELECT f.no FROM instructions i JOIN item_facts f USING (id) WHERE " + " AND ".join(
                 [*clauses, ilike_clause("i")]) + " ORDER BY f.no",
             [*params, *[like_pattern(text)] * 3]).fetchnumpy()["no"]
-        return Hits.of(np.asarray(found, dtype=np.int64))
+        return np.asarray(found, dtype=np.int64)
