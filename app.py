@@ -17,6 +17,7 @@ pages = [
     PageSpec("views/generate.py", "Generate", "🧪", "curator"),
     PageSpec("views/train.py", "Train", "🏋️", "curator"),
     PageSpec("views/evaluate.py", "Evaluate", "🎯", "reviewer"),
+    PageSpec("views/guidelines.py", "Guidelines", "📘", "reviewer"),
     PageSpec("views/data.py", "Data", "📦", "curator"),
     PageSpec("views/people.py", "People", "👥", "admin"),
 ]

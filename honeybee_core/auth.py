@@ -42,6 +42,7 @@ ACTIONS: dict[str, str] = {
     "launch_job": "curator",
     "launch_run": "curator",
     "export_data": "curator",
+    "edit_guideline": "curator",
     "manage_users": "admin",
 }
 _WHAT = {
@@ -49,7 +50,7 @@ _WHAT = {
     "bulk_decide": "approve or reject items by rule", "import_data": "import data",
     "snapshot": "make snapshots", "launch_job": "launch generation or verification jobs",
     "launch_run": "launch training or evaluation runs", "export_data": "export data to files",
-    "manage_users": "manage people",
+    "manage_users": "manage people", "edit_guideline": "edit the review guideline",
 }
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[\w][\w .@+-]{0,63}$")

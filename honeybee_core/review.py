@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from honeybee_core import memo
+from honeybee_core import guidelines, memo
 from honeybee_core.auth import Actor, require, writes
 from honeybee_core.config import get_settings
 from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere, RuleScope
@@ -209,6 +210,8 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
 
     A skip stores no scores (it is not a rating). An edit that leaves the scores unchanged keeps
     the stored blind flag: changing only the comment after seeing the verifier is still blind.
+    The guideline version in force is stored with the rating (an edit that keeps the scores
+    keeps the version they were given under).
     """
     actor = require(actor, "rate", repo)  # the stored role, for the annotator row
     _check_rating(rating)
@@ -217,17 +220,24 @@ def save_rating(repo: Repository, actor: Actor, item_id: str, rating: Rating) ->
     scores = (None,) * 4 if rating.verdict == "skip" else tuple(
         None if s is None else float(s) for s in rating.scores)
     comment = (rating.comment or "").strip() or None
+    in_force = guidelines.ensure_stored(repo)
     with repo.db.transaction() as cur:
         before = repo.rating_of(item_id, actor.name)
         blind = bool(rating.blind)
+        version: int | None = in_force
         if before is not None and _same_scores(before, scores):
             blind = bool(before["blind"])
+            version = _int_or_none(before.get("guideline_version"))
         repo.ensure_annotators(cur, [actor.name], actor.role)
         repo.save_rating(cur, item_id, actor.name, {
             **dict(zip(DIMENSIONS, scores, strict=True)), "verdict": rating.verdict,
-            "comment": comment, "blind": blind,
+            "comment": comment, "blind": blind, "guideline_version": version,
         })
     return before is None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _same_scores(row: dict, scores: Sequence[float | None]) -> bool:

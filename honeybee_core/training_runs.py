@@ -138,7 +138,9 @@ def ingest(repo: Repository, run_id: str, *, actor: Actor) -> dict[str, Any]:
     records, _ = runner.read_metrics(folder, 0)
     have = repo.metrics_lines(run_id)
     with repo.db.transaction() as cur:
-        if len(records) < have:  # a resume trimmed the file back to its checkpoint
+        if have and not _still_there(records, repo.last_metric_line(run_id)):
+            # a resume trimmed the file back to its checkpoint (and may have grown it again):
+            # ingest it afresh, so no step is on the curve twice and none is missing
             repo.delete_metrics(run_id)
             have = 0
         fresh = [{**{k: rec.get(k) for k in _METRIC_KEYS}, "line": have + i}
@@ -161,6 +163,17 @@ def ingest(repo: Repository, run_id: str, *, actor: Actor) -> dict[str, Any]:
                 fields["final_metrics"] = json.dumps(final)
         repo.update_run(run_id, cur, **fields)
     return _get(repo, run_id)
+
+
+def _still_there(records: list[dict[str, Any]], last: tuple | None) -> bool:
+    """Whether the last ingested line is still the same record at the same line of the file."""
+    if last is None:
+        return True
+    line, step, wall_s = last
+    if line >= len(records):
+        return False
+    rec = records[line]
+    return rec.get("step") == step and rec.get("wall_s") == wall_s
 
 
 def _get(repo: Repository, run_id: str) -> dict[str, Any]:
@@ -193,6 +206,9 @@ def resume_run(repo: Repository, run_id: str, actor: Actor,
     if run["status"] in ("starting", "running"):
         raise TrainingError(f"Run {run_id} is still running; stop it before resuming.")
     folder = Path(run["out_dir"])
+    if runner.is_running(folder) and runner.wait(folder, timeout=30)["alive"]:
+        raise TrainingError(f"Run {run_id} has stopped but its process is still saving; "
+                            "resume again in a few seconds.")
     path = folder / runner.RUN_FILE
     config = parse_config(read_json_object(path, "Run config"), str(path))
     if config.out_dir.expanduser().resolve() != folder.resolve():
@@ -208,7 +224,7 @@ def resume_run(repo: Repository, run_id: str, actor: Actor,
     info = runner.launch(config)
     repo.update_run(run_id, status="starting", pid=info.pid, error=None, finished_at=None,
                     config=config.model_dump_json())
-    return _get(repo, run_id)
+    return ingest(repo, run_id, actor=actor)  # the checkpoint's step, from the first moment
 
 
 @writes("launch_run")

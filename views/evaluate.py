@@ -2,16 +2,21 @@
 
 import streamlit as st
 
-from honeybee_core import auth, charts
+from honeybee_core import auth, charts, job_report
 from honeybee_core import stage_table as stages
-from honeybee_core.pipeline import evaluator, jobs
+from honeybee_core.domain import DIMENSIONS
+from honeybee_core.pipeline import evaluator
 from honeybee_core.store import rows
-from views.common import current_actor, repo
+from honeybee_core.wording import readable
+from views.common import current_actor, repo, rerun_on_change
 from views.evaluate_forms import evaluate_form, feedback_form
 from views.matsci_table import render_matsci_table
 
 store = repo()
 actor = current_actor("reviewer")
+HEADERS = {"n": "Answers", "mean": "Mean grade", **{
+    f"{d}_ci_{end}": f"{d.capitalize()} 95% CI {end}" for d in DIMENSIONS
+    for end in ("low", "high")}}
 
 
 def stage_table_section():
@@ -32,7 +37,7 @@ def stage_table_section():
         st.info("No evaluations yet: a curator evaluates a finished run, an API model or the "
                 "references below (or `honeybee evaluate --run RUN_ID`).")
         return frame, table
-    st.dataframe(table, hide_index=True, key="eval_stage_table")
+    st.dataframe(readable(table, HEADERS), hide_index=True, key="eval_stage_table")
     st.caption(stages.caption(store, frame, set_id))
     st.plotly_chart(charts.stage_chart(table), key="eval_stage_chart")
     return frame, table
@@ -45,10 +50,11 @@ def inspect_section(frame, table):
                          format_func=names.__getitem__, key="eval_focus")
     left, right = st.columns(2)
     left.markdown("**Weakest topics**")
-    left.dataframe(stages.weakest(frame, "topic", focus), hide_index=True, key="eval_topics")
+    left.dataframe(readable(stages.weakest(frame, "topic", focus), {"n": "Answers"}),
+                   hide_index=True, key="eval_topics")
     right.markdown("**Weakest task types**")
-    right.dataframe(stages.weakest(frame, "task_type", focus), hide_index=True,
-                    key="eval_tasks")
+    right.dataframe(readable(stages.weakest(frame, "task_type", focus), {"n": "Answers"}),
+                    hide_index=True, key="eval_tasks")
     st.subheader("Worst answers")
     k = st.number_input("How many", 1, 100, 5, key="eval_worst_k")
     for i, row in enumerate(rows(stages.worst_answers(frame, focus, int(k)))):
@@ -64,12 +70,18 @@ def inspect_section(frame, table):
             st.caption(row["rationale"] or "")
 
 
-@st.fragment(run_every=2)
+BOARD = ("evaluate", "answer", "feedback")
+
+
 def job_board() -> None:
-    for job in jobs.job_board(store, limit=20):
-        if job["kind"] in ("evaluate", "answer", "feedback"):
-            st.progress(job["fraction"], text=f"{job['kind']} {job['id']}: {job['status']} "
-                        f"— {job['summary']}")
+    """Evaluation, answering and feedback jobs in their own units; redrawn when one moves on."""
+    for job in job_report.board(store, limit=20, kinds=BOARD):
+        st.progress(job["fraction"], text=f"{job['kind'].capitalize()} {job['id']}: "
+                    f"{job['status']} — {job['summary']}")
+        if job["explore"]:  # feedback's new triples, on the Explore page
+            st.page_link("views/explore.py", label=f"Open the items of {job['id']} in Explore",
+                         icon="🔎", query_params=job["explore"])
+    rerun_on_change(lambda: job_report.board_key(store, BOARD), "eval_jobs_seen")
 
 
 st.title("Evaluate")

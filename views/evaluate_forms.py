@@ -4,6 +4,7 @@ a short list of sections."""
 import pandas as pd
 import streamlit as st
 
+from honeybee_core import run_report
 from honeybee_core.auth import Actor
 from honeybee_core.config import get_settings
 from honeybee_core.pipeline import evaluation_job, evaluator, feedback, jobs
@@ -29,9 +30,11 @@ def evaluate_form(store: Repository, actor: Actor) -> None:
     settings = get_settings()
     st.markdown("**Evaluate** on the held-out set")
     kind = st.radio("Student", list(STUDENTS), format_func=STUDENTS.get, key="eval_kind")
-    finished = store.runs()
-    run = st.selectbox("Run", list(finished.loc[finished["status"] == "finished", "id"]),
-                       key="eval_run") if kind == "run" else None
+    ready = run_report.evaluable_runs(store)  # finished, or stopped with a checkpoint
+    run = st.selectbox("Run", list(ready), format_func=lambda r: ready[r], key="eval_run",
+                       placeholder="No run has weights yet") if kind == "run" else None
+    if run is not None:
+        st.caption(f"The run answers with {run_report.weights_note(store, run)}.")
     decoding = st.selectbox("Decoding", list(DECODING_PRESETS), key="eval_decoding") \
         if kind == "run" else "greedy"
     student = st.text_input("API student (provider:model)", "openai:gpt-4o-mini",

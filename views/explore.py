@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from honeybee_core import audit, explore, review
+from honeybee_core import audit, explore, job_report, review
 from honeybee_core.audit_report import CELLS
 from honeybee_core.domain import RANGE_COLUMNS, SORT_COLUMNS, ExploreQuery, ItemWhere
 from honeybee_core.rules import parse_rule
@@ -28,6 +28,11 @@ if link is not None:  # a confusion cell linked from the Agreement page
         if clear.button("Show all items", key="ex_clear_link"):
             st.query_params.clear()
             st.rerun()
+elif job := st.query_params.get("job"):  # the items a job wrote, linked from Generate
+    only, said = job_report.job_items(store, job)
+    note, clear = st.columns([5, 1])
+    note.info(said + " The filters below narrow them further.")
+    clear.button("Show all items", key="ex_clear_job", on_click=st.query_params.clear)
 
 opts = review.filter_options(store)
 c1, c2, c3, c4 = st.columns(4)

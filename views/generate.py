@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from honeybee_core import safefile
+from honeybee_core import job_report, safefile
 from honeybee_core.config import get_settings
 from honeybee_core.pipeline import jobs
 from honeybee_core.pipeline.costs import estimate_generation, estimate_verification
@@ -95,14 +95,18 @@ def job_states() -> tuple:
 @st.fragment(run_every=2 if any(s in ("queued", "running") for _, s in job_states()) else None)
 def job_board() -> None:
     st.subheader("Jobs")
-    for job in jobs.job_board(store, limit=8):
-        label = f"{job['kind']} {job['id']}: {job['status']} — {job['summary']}"
+    for job in job_report.board(store, limit=8):
+        label = f"{job['kind'].capitalize()} {job['id']}: {job['status']} — {job['summary']}"
         st.progress(job["fraction"], text=label)
+        if job["explore"]:  # the items it wrote, on the Explore page
+            st.page_link("views/explore.py", label=f"Open the items of {job['id']} in Explore",
+                         icon="🔎", query_params=job["explore"])
         if job["status"] == "running" and st.button("Cancel", key=f"cancel_{job['id']}"):
             jobs.request_cancel(job["id"])
-    history = store.jobs(limit=50)
+    history = job_report.history(store)
     if len(history):
-        st.dataframe(readable(history), hide_index=True, key="jobs_table")
+        st.dataframe(readable(history, {"summary": "What it did"}), hide_index=True,
+                     key="jobs_table")
 
 
 job_board()

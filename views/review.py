@@ -10,6 +10,7 @@ from honeybee_core.errors import HoneybeeError
 from honeybee_core.review import DIMENSIONS, RUBRIC, ItemWhere, Rating
 from honeybee_core.wording import readable
 from views.common import attempt, current_actor, repo
+from views.guideline_view import show_guideline
 from views.item_view import show_item, show_verifier
 
 store, actor = repo(), current_actor()
@@ -86,6 +87,7 @@ else:
     left, right = st.columns([3, 2], gap="large")
     with left:
         show_item(detail.item)
+        show_guideline(store, expanded=True)  # beside the form; a reviewer may fold it away
     with right:
         stored = review.get_rating(store, actor, detail.item["id"])
         yours = dict(zip(DIMENSIONS, stored.scores, strict=True)) if stored else None

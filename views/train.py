@@ -3,11 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from honeybee_core import charts, curation, review
+from honeybee_core import charts, curation, review, run_report
 from honeybee_core import training_runs as runs
 from honeybee_core.config import get_settings
-from honeybee_core.training import presets, runner
-from views.common import attempt, current_actor, repo
+from honeybee_core.errors import HoneybeeError
+from honeybee_core.training import presets
+from honeybee_core.wording import readable
+from views.common import attempt, current_actor, repo, rerun_on_change
 
 store = repo()
 actor = current_actor("curator")
@@ -79,36 +81,40 @@ else:
         if run:
             st.success(f"Run {run['id']} started.")
 
-
-@st.fragment(run_every=2)
-def run_board() -> None:
-    runs.refresh_active(store, actor=actor)
-    table = store.runs()
-    st.subheader("Runs")
-    if table.empty:
-        st.caption("No runs yet.")
-        return
-    st.dataframe(table, hide_index=True, key="runs_table")
-    run_id = st.selectbox("Run", table["id"], key="run_pick")
-    run = store.run(run_id)
-    if run is None:  # picked from the table above: gone only if deleted meanwhile
-        return
-    status = runner.read_status(run["out_dir"])
-    total = run["max_steps"] or status.get("max_steps") or 0
-    eta = f", ETA {status['eta_s']:.0f} s" if status.get("eta_s") else ""
-    st.progress(min(1.0, run["step"] / total) if total else 0.0,
-                text=f"{run['status']}: step {run['step']}/{total or '?'}{eta}")
-    st.plotly_chart(charts.training_curves(store.run_metrics(run_id)), key="run_curves")
-    if run["error"]:
-        st.error(run["error"])
-    left, right = st.columns(2)
-    if run["status"] in ("starting", "running") and left.button("Stop (saves a checkpoint)",
-                                                               key="run_stop"):
-        attempt(lambda: runs.stop_run(store, run_id, actor))
-    if run["status"] in ("stopped", "failed") and right.button("Resume", key="run_resume"):
-        attempt(lambda: runs.resume_run(store, run_id, actor))
-    with st.expander("Artifacts"):
-        st.dataframe(pd.DataFrame(runs.artifacts(run)), hide_index=True, key="run_artifacts")
+# redraws when a run's state, phase, step or curve changes (it ingests the active runs)
+rerun_on_change(lambda: run_report.board_key(store, actor), "run_board_seen")
+st.subheader("Runs")
+table = run_report.runs_table(store)
+if table.empty:
+    st.caption("No runs yet.")
+    st.stop()
+st.dataframe(readable(table, {"best_eval_loss": "Best validation loss"}), hide_index=True,
+             key="runs_table")
+run_id = st.selectbox("Run", table["id"], key="run_pick")
 
 
-run_board()
+def _act(action) -> None:
+    # before the page draws the run: the progress line below already shows the change
+    try:
+        action(store, run_id, actor)
+    except HoneybeeError as exc:
+        st.session_state["run_error"] = str(exc)
+
+
+run = store.run(run_id)
+if run is None:  # picked from the table above: gone only if deleted meanwhile
+    st.stop()
+if run["status"] in run_report.ACTIVE:
+    st.button("Stop (saves a checkpoint)", key="run_stop", on_click=_act, args=(runs.stop_run,))
+elif run["status"] in ("stopped", "failed"):
+    st.button("Resume", key="run_resume", on_click=_act, args=(runs.resume_run,))
+if error := st.session_state.pop("run_error", None):
+    st.error(error)
+fraction, line = run_report.progress(run)
+st.progress(fraction, text=line)
+st.plotly_chart(charts.training_curves(store.run_metrics(run_id)), key="run_curves")
+if run["error"]:
+    st.error(run["error"])
+with st.expander("Artifacts"):
+    st.dataframe(readable(pd.DataFrame(runs.artifacts(run))), hide_index=True,
+                 key="run_artifacts")

@@ -3,9 +3,9 @@
 Each command opens the database through the same core functions the app uses. `--json` prints one
 JSON object on stdout and nothing else there; errors are one line on stderr and a non-zero exit.
 
-Commands live by group in this package (data, jobs, curation, train, evaluate, matsci, users), all
-registered on the one typer app of cli.common; importing a group registers its commands, in the
-order `honeybee --help` lists them.
+Commands live by group in this package (data, jobs, curation, train, evaluate, matsci, users,
+guideline), all registered on the one typer app of cli.common; importing a group registers its
+commands, in the order `honeybee --help` lists them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 import typer
 
 from honeybee_core.cli.common import app
+from honeybee_core.cli.guideline import guideline_app
 from honeybee_core.cli.matsci import matsci_app
 from honeybee_core.cli.users import users_app
 from honeybee_core.errors import HoneybeeError
@@ -25,6 +26,7 @@ for _group in ("data", "jobs", "curation", "train", "evaluate"):
     importlib.import_module(f"honeybee_core.cli.{_group}")
 app.add_typer(matsci_app, name="matsci-nlp")
 app.add_typer(users_app, name="users")
+app.add_typer(guideline_app, name="guideline")
 
 __all__ = ["app", "main"]
 

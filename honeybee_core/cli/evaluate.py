@@ -74,7 +74,8 @@ def evaluate(
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.run_id} on {outcome.eval_items} "
          f"held-out items ({outcome.heldout_set}), {outcome.answered} answers generated, "
          f"{outcome.scored} new grades by {params.evaluator} ({params.rubric}), "
-         f"{outcome.failed} failed, ${outcome.cost_usd:.4f}.")
+         f"{outcome.failed} failed, ${outcome.cost_usd:.4f}."
+         + (f" The run answered with {outcome.weights}." if outcome.weights else ""))
     exit_unless_finished(repo, outcome, as_json)
 
 

@@ -49,6 +49,7 @@ from honeybee_core.providers.base import LLMResult, ProviderBase
 from honeybee_core.providers.registry import provider_class
 from honeybee_core.store import Cursor, Repository, rows
 from honeybee_core.training import student
+from honeybee_core.training.adapters import Weights, find_weights
 from honeybee_core.training.decoding import Decoding, decoding_preset
 
 BASE_RUN = "base"  # evaluations.run_id of the untrained base model
@@ -113,30 +114,40 @@ class EvaluateOutcome(JobOutcome):
     rubric: str = ""
     decoding: str = ""
     note: str = ""
+    weights: str = ""  # which weights answered: the final adapter or the last checkpoint
 
 
 @dataclass(frozen=True)
 class Target:
     run_id: str
     run_dir: Path
+    weights: Weights | None = None  # None: the run's newest (find_weights)
 
 
 def resolve_run(repo: Repository, run: str) -> Target:
-    """A training run id, or a run folder / its adapter folder (matched to a run when known)."""
+    """A training run id, or a run folder / its adapter folder (matched to a run when known),
+    with the weights to answer with: the final adapter, or the last checkpoint of a run that
+    stopped or failed before saving a newer one."""
     row = repo.run(run)
     if row is None:
         path = Path(run).expanduser()
-        if (path / "adapter_config.json").is_file():
+        if (path / "adapter_config.json").is_file() and path.name == "adapter":
             path = path.parent
-        if not (path / "adapter").is_dir():
+        if not ((path / "adapter").is_dir() or (path / "run.json").is_file()
+                or find_weights(path) is not None):
             raise NotFoundError(f"--run {run} is neither a training run id nor a run or adapter "
                                 "folder; see the runs table.")
         row = repo.run_by_out_dir(str(path.resolve())) or {
             "id": str(path.resolve()), "out_dir": str(path.resolve())}
+    if row.get("status") in ("starting", "running"):
+        raise TrainingError(f"Run {row['id']} is still training; stop it (its last checkpoint "
+                            "can then be evaluated) or wait for it to finish.")
     folder = Path(row["out_dir"])
-    if not (folder / "adapter" / "adapter_config.json").is_file():
-        raise TrainingError(f"Run {row['id']} has no adapter yet; wait for it to finish.")
-    return Target(row["id"], folder)
+    weights = find_weights(folder)
+    if weights is None:
+        raise TrainingError(f"Run {row['id']} has neither a final adapter nor a checkpoint "
+                            "yet; resume it until it saves one.")
+    return Target(row["id"], folder, weights)
 
 
 def check_launch(actor: Actor, params: EvaluateParams,
@@ -167,6 +178,8 @@ def answers_folder(target: Target, params: EvaluateParams) -> Path:
     evaluator and rubric of the run shares them (greedy keeps its older name, answers-<tokens>)."""
     how = params.decoding_config
     name = f"answers-{how.max_new_tokens}" if how.name == "greedy" else f"answers-{how.label}"
+    if target.weights is not None and target.weights.is_checkpoint:
+        name += f"-{target.weights.source}"  # a checkpoint's answers are its own
     return target.run_dir / EVAL_DIR / name
 
 
@@ -211,7 +224,7 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: Actor,
         sum(len(f) for f in todo.values()) + sum(len(f) for f in need.values()),
         run_id=target.run_id, eval_items=len(items), folder=str(folder),
         heldout_set=set_row.get("id", ""), rubric=params.rubric, decoding=how.label,
-        note=_note(params, set_row))
+        note=_note(params, set_row), weights=target.weights.note if target.weights else "")
     if todo:
         repo.update_job(job_id, status="running", progress_total=outcome.total,
                         started_at=now(), error=None)
@@ -309,7 +322,8 @@ def _infer(repo: Repository, outcome: EvaluateOutcome, folder: Path,
         how = params.decoding_config
         student.write_config(folder, student.StudentConfig(
             run_dir=str(target.run_dir), targets=sorted(todo), max_new_tokens=how.max_new_tokens,
-            batch_size=params.batch_size, decoding=how.as_dict()))
+            batch_size=params.batch_size, decoding=how.as_dict(),
+            adapter=str(target.weights.path) if target.weights else None))
     student.launch(folder)
     cancel = cancel_flags[outcome.job_id]
 

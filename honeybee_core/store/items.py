@@ -161,3 +161,17 @@ class ItemTables(Tables):
                 "INSERT INTO verifier_scores (" + ", ".join(cols) + ") SELECT " + ", ".join(cols)
                 + " FROM " + view + " ON CONFLICT DO NOTHING"
             ).fetchall()
+
+    def job_item_counts(self, job_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """job id -> (new items, near-duplicates flagged) written by each of these jobs."""
+        return {job: (int(new), int(dup)) for job, new, dup in self.db.cursor().execute(
+            "SELECT job_id, count(*) FILTER (WHERE duplicate_of IS NULL),"
+            " count(*) FILTER (WHERE duplicate_of IS NOT NULL) FROM instructions"
+            " WHERE job_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY job_id", [job_ids],
+        ).fetchall()}
+
+    def job_item_ids(self, job_id: str) -> list[str]:
+        """Ids of the items a job wrote (near-duplicates included), oldest first."""
+        return [r[0] for r in self.db.cursor().execute(
+            "SELECT id FROM instructions WHERE job_id = ? ORDER BY created_at, id", [job_id]
+        ).fetchall()]

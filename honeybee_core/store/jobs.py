@@ -54,3 +54,9 @@ class JobTables(Tables):
             " WHERE (? IS NULL OR kind = ?) ORDER BY created_at DESC LIMIT ?",
             [kind, kind, limit],
         ).df()
+
+    def job_params(self, job_ids: list[str]) -> dict[str, str]:
+        """job id -> its params JSON (what it was asked to do)."""
+        return dict(self.db.cursor().execute(
+            "SELECT id, params FROM jobs WHERE id IN (SELECT unnest(?::VARCHAR[]))", [job_ids]
+        ).fetchall())

@@ -73,3 +73,13 @@ class LlmCallTables(Tables):
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def failed_request_items(self, job_ids: list[str]) -> dict[str, int]:
+        """job id -> how many items its requests that never got an ok answer asked for (the
+        payload's n of each such request; a request asking for none counts as one)."""
+        return {job: int(n) for job, n in self.db.cursor().execute(
+            "SELECT job_id, sum(asked) FROM (SELECT job_id, request_hash, bool_or(ok) AS ok,"
+            " coalesce(max(TRY_CAST(json_extract_string(request, '$.payload.n') AS INTEGER)),"
+            " 1) AS asked FROM llm_calls WHERE job_id IN (SELECT unnest(?::VARCHAR[]))"
+            " GROUP BY job_id, request_hash) WHERE NOT ok GROUP BY job_id", [job_ids],
+        ).fetchall()}

@@ -32,37 +32,40 @@ class RatingTables(Tables):
                 " accuracy = excluded.accuracy, relevance = excluded.relevance,"
                 " completeness = excluded.completeness, reasonableness = excluded.reasonableness,"
                 " verdict = excluded.verdict, comment = excluded.comment,"
-                " blind = excluded.blind, updated_at = now()::TIMESTAMP"
+                " blind = excluded.blind, guideline_version = NULL,"  # imported: unknown
+                " updated_at = now()::TIMESTAMP"
             ).fetchall()
         return len(ratings) - int(existing), int(existing)
 
     def expert_ratings(self) -> pd.DataFrame:
         return self.db.cursor().execute(
             "SELECT instruction_id, annotator, accuracy, relevance, completeness, reasonableness,"
-            " verdict, comment, blind, created_at, updated_at FROM expert_ratings"
-            " ORDER BY instruction_id, annotator"
+            " verdict, comment, blind, guideline_version, created_at, updated_at"
+            " FROM expert_ratings ORDER BY instruction_id, annotator"
         ).df()
 
     def rating_of(self, item_id: str, annotator: str) -> dict[str, Any] | None:
         frame = self.db.cursor().execute(
             "SELECT instruction_id, annotator, accuracy, relevance, completeness, reasonableness,"
-            " verdict, comment, blind, created_at, updated_at FROM expert_ratings"
-            " WHERE instruction_id = ? AND annotator = ?",
+            " verdict, comment, blind, guideline_version, created_at, updated_at"
+            " FROM expert_ratings WHERE instruction_id = ? AND annotator = ?",
             [item_id, annotator],
         ).df()
         return first_row(frame)
 
     def save_rating(self, cur: Cursor, item_id: str, annotator: str, row: dict[str, Any]) -> None:
-        """Insert or update one (item, annotator) rating; created_at stays, updated_at moves."""
-        values = [row[c] for c in (*SCORE_COLUMNS, "verdict", "comment", "blind")]
+        """Insert or update one (item, annotator) rating; created_at stays, updated_at moves.
+        row: the four scores, verdict, comment, blind and guideline_version (None: unknown)."""
+        values = [row.get(c) for c in (*SCORE_COLUMNS, "verdict", "comment", "blind",
+                                       "guideline_version")]
         cur.execute(
             "INSERT INTO expert_ratings (instruction_id, annotator, accuracy, relevance,"
-            " completeness, reasonableness, verdict, comment, blind)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instruction_id, annotator)"
+            " completeness, reasonableness, verdict, comment, blind, guideline_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instruction_id, annotator)"
             " DO UPDATE SET accuracy = excluded.accuracy, relevance = excluded.relevance,"
             " completeness = excluded.completeness, reasonableness = excluded.reasonableness,"
             " verdict = excluded.verdict, comment = excluded.comment, blind = excluded.blind,"
-            " updated_at = now()::TIMESTAMP",
+            " guideline_version = excluded.guideline_version, updated_at = now()::TIMESTAMP",
             [item_id, annotator, *values],
         ).fetchall()
 
@@ -161,10 +164,11 @@ class RatingTables(Tables):
         with registered(cur, pairs[["instruction_id", "annotator"]]) as view:
             return int(cur.execute(  # an INSERT answers with the number of rows it wrote
                 "INSERT INTO ratings_history (instruction_id, annotator, accuracy, relevance,"
-                " completeness, reasonableness, verdict, comment, blind, rated_at, replaced_by,"
-                " reason) SELECT r.instruction_id, r.annotator, r.accuracy, r.relevance,"
-                " r.completeness, r.reasonableness, r.verdict, r.comment, r.blind, r.updated_at,"
-                " ?, ? FROM expert_ratings r JOIN " + view + " v"
+                " completeness, reasonableness, verdict, comment, blind, guideline_version,"
+                " rated_at, replaced_by, reason) SELECT r.instruction_id, r.annotator,"
+                " r.accuracy, r.relevance, r.completeness, r.reasonableness, r.verdict,"
+                " r.comment, r.blind, r.guideline_version, r.updated_at, ?, ?"
+                " FROM expert_ratings r JOIN " + view + " v"
                 " ON r.instruction_id = v.instruction_id AND r.annotator = v.annotator",
                 [replaced_by, reason],
             ).fetchall()[0][0])

@@ -4,7 +4,7 @@ Database, and the counts that span them. All SQL lives in the store, parameters 
 Families: items (instructions, verifier scores), annotators, people (sign-in, sessions),
 ratings (expert ratings, decisions), jobs, llm_calls, explore (review queue, explore table),
 selection (what a rule or an explore query picks, counted or decided in one statement),
-snapshots, training_runs, evaluations.
+snapshots, training_runs, evaluations, guidelines.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from honeybee_core.store.base import quote_identifier
 from honeybee_core.store.database import Database
 from honeybee_core.store.evaluations import EvaluationTables
 from honeybee_core.store.explore import ExploreQueries
+from honeybee_core.store.guidelines import GuidelineTables
 from honeybee_core.store.items import ItemTables
 from honeybee_core.store.jobs import JobTables
 from honeybee_core.store.llm_calls import LlmCallTables
@@ -28,7 +29,7 @@ from honeybee_core.store.training_runs import TrainingRunTables
 
 class Repository(ItemTables, AnnotatorTables, RatingTables, JobTables, LlmCallTables,
                  ExploreQueries, SelectionQueries, SnapshotTables, TrainingRunTables,
-                 EvaluationTables, PeopleTables):
+                 EvaluationTables, PeopleTables, GuidelineTables):
     """Typed reads and writes over one Database."""
 
     def __init__(self, db: Database) -> None:

@@ -71,6 +71,13 @@ class TrainingRunTables(Tables):
             "SELECT coalesce(max(line) + 1, 0) FROM training_metrics WHERE run_id = ?", [run_id]
         ).fetchall()[0][0])
 
+    def last_metric_line(self, run_id: str) -> tuple[int, int, float | None] | None:
+        """(line, step, wall_s) of the last ingested metrics line, or None."""
+        found = self.db.cursor().execute(
+            "SELECT line, step, wall_s FROM training_metrics WHERE run_id = ?"
+            " ORDER BY line DESC LIMIT 1", [run_id]).fetchall()
+        return tuple(found[0]) if found else None
+
     def insert_metrics(self, cur: Cursor, run_id: str, rows: list[dict[str, Any]]) -> None:
         cols = ["line", "step", "epoch", "loss", "eval_loss", "learning_rate", "tokens_per_s",
                 "tokens_seen", "wall_s"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -11,34 +10,13 @@ from typing import Any
 import torch
 from transformers import TrainerCallback
 
-from honeybee_core.training.files import now_iso, write_json_atomic
+from honeybee_core.training.files import now_iso
+from honeybee_core.training.status import STATUS_FILE, StatusFile
 from honeybee_core.training.stopflag import StopFlag
 
 METRICS_FILE = "metrics.jsonl"
-STATUS_FILE = "status.json"
-
-
-class StatusFile:
-    """status.json: state, pid, step, max_steps, started_at, updated_at, eta_s, error."""
-
-    def __init__(self, out_dir: Path, enabled: bool = True) -> None:
-        self.path = Path(out_dir) / STATUS_FILE
-        self.enabled = enabled
-        self.data: dict[str, Any] = {
-            "state": "running",
-            "pid": os.getpid(),
-            "step": 0,
-            "max_steps": None,
-            "started_at": now_iso(),
-            "updated_at": now_iso(),
-            "eta_s": None,
-            "error": None,
-        }
-
-    def update(self, **fields: Any) -> None:
-        self.data.update(fields, updated_at=now_iso())
-        if self.enabled:
-            write_json_atomic(self.path, self.data)
+__all__ = ["METRICS_FILE", "STATUS_FILE", "ProgressCallback", "StatusFile",
+           "StopOnSignalCallback", "trim_metrics"]
 
 
 def trim_metrics(out_dir: Path, max_step: int) -> float:
@@ -85,8 +63,9 @@ class ProgressCallback(TrainerCallback):
         self.first_step = state.global_step
         self.t0 = self.last_time = time.time()
         self.last_tokens = state.num_input_tokens_seen
-        if state.is_world_process_zero:
-            self.status.update(step=state.global_step, max_steps=state.max_steps)
+        if state.is_world_process_zero:  # the first optimizer step is next: no longer starting
+            self.status.update(state="running", phase=None, step=state.global_step,
+                               max_steps=state.max_steps)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
         # Throttled: tiny models take milliseconds per step.
@@ -134,8 +113,9 @@ class ProgressCallback(TrainerCallback):
 class StopOnSignalCallback(TrainerCallback):
     """Turns the flag into save + stop at the next optimizer step boundary."""
 
-    def __init__(self, flag: StopFlag) -> None:
+    def __init__(self, flag: StopFlag, status: StatusFile | None = None) -> None:
         self.flag = flag
+        self.status = status
 
     def _agreed(self) -> bool:
         # Under DDP every rank must stop on the same step, or the others hang in all-reduce.
@@ -153,4 +133,6 @@ class StopOnSignalCallback(TrainerCallback):
         if self._agreed():
             control.should_save = True
             control.should_training_stop = True
+            if self.status is not None and state.is_world_process_zero:
+                self.status.update(phase="stopping: saving a checkpoint", step=state.global_step)
         return control

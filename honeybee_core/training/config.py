@@ -60,7 +60,7 @@ class RunConfig(BaseModel):
     max_length: int = Field(512, ge=8)
     val_fraction: float = Field(0.1, ge=0.0, lt=1.0)
     seed: int = 42
-    logging_steps: int = Field(10, ge=1)
+    logging_steps: int = Field(1, ge=1)  # every optimizer step on the curve: one line each
     eval_steps: int = Field(50, ge=1)
     save_steps: int = Field(50, ge=1)
     save_total_limit: int | None = Field(3, ge=1)

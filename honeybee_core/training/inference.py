@@ -1,5 +1,5 @@
-"""Student inference in process: batched answers from a finished run (base + LoRA adapter) with the
-Alpaca prompt; how they are decoded is a training.decoding preset."""
+"""Student inference in process: batched answers from a run (base + its LoRA adapter, or its
+latest checkpoint) with the Alpaca prompt; how they are decoded is a training.decoding preset."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from typing import Any
 import torch
 
 from honeybee_core.errors import TrainingError
+from honeybee_core.training.adapters import Weights, find_weights
 from honeybee_core.training.data import encode_prompts, format_prompt
 from honeybee_core.training.decoding import (  # noqa: F401 - public here too
     DECODING_PRESETS,
     Decoding,
     decoding_preset,
 )
+from honeybee_core.training.files import read_json
 
 
 def _base_location(run_dir: Path, manifest: dict[str, Any]) -> str:
@@ -24,8 +26,11 @@ def _base_location(run_dir: Path, manifest: dict[str, Any]) -> str:
     if (run_dir / "base" / "config.json").is_file():
         return str(run_dir / "base")  # tiny runs carry their own base; survives moving the folder
     path = base.get("path") or base.get("name")
+    if not path:  # a checkpoint has no manifest: the run's own config names the base
+        path = (read_json(run_dir / "run.json") or {}).get("base_model")
     if not path:
-        raise TrainingError(f"Run {run_dir} has no base model recorded in its manifest.")
+        raise TrainingError(f"Run {run_dir} has no base model recorded in its manifest or "
+                            "run.json.")
     return str(path)
 
 
@@ -36,18 +41,25 @@ class AdapterGenerator:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.manifest = manifest
+        self.weights: Weights | None = None  # which adapter folder from_run loaded
 
     @classmethod
-    def from_run(cls, run_dir: str | Path, device: str | None = None) -> AdapterGenerator:
-        """Load out_dir/adapter onto the base model the run was trained on."""
+    def from_run(cls, run_dir: str | Path, device: str | None = None,
+                 weights: Weights | None = None) -> AdapterGenerator:
+        """Load the run's LoRA weights onto the base model it was trained on: the final adapter,
+        or the latest checkpoint when that is newer or the only one (see training.adapters)."""
         from peft import PeftModel
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from honeybee_core.training.tiny import fit_cpu_threads
+
         run_dir = Path(run_dir)
-        adapter = run_dir / "adapter"
-        if not (adapter / "adapter_config.json").is_file():
-            raise TrainingError(f"Run {run_dir} has no adapter yet; wait for it to finish.")
-        manifest_path = adapter / "manifest.json"
+        weights = weights or find_weights(run_dir)
+        if weights is None:
+            raise TrainingError(f"Run {run_dir} has neither an adapter nor a checkpoint yet; "
+                                "wait for its first checkpoint.")
+        adapter = weights.path
+        manifest_path = run_dir / "adapter" / "manifest.json"
         manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.is_file() else {}
         base = _base_location(run_dir, manifest)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -58,8 +70,11 @@ class AdapterGenerator:
             tokenizer.pad_token = tokenizer.unk_token or tokenizer.eos_token
         # transformers declares to() through @wraps(Module.to), which hides the bound signature
         model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype).to(device)  # type: ignore[arg-type]
+        fit_cpu_threads(model)
         model = PeftModel.from_pretrained(model, str(adapter))
-        return cls(model, tokenizer, manifest)
+        generator = cls(model, tokenizer, manifest)
+        generator.weights = weights
+        return generator
 
     @torch.inference_mode()
     def generate(

@@ -21,14 +21,15 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from honeybee_core.errors import InputError, TrainingError
-from honeybee_core.training.config import RunConfig, load_config, save_config
+from honeybee_core.training.config import RunConfig, last_checkpoint, load_config, save_config
 from honeybee_core.training.files import now_iso, read_json, write_json_atomic
+from honeybee_core.training.status import checkpoint_step, previous_max_steps
 
 MODULE = "honeybee_core.training.train"
 PID_FILE = "train.pid"
 LOG_FILE = "train.log"
 RUN_FILE = "run.json"
-STATUS_FILE = "status.json"
+STATUS_FILE = "status.json"  # training.status writes it
 METRICS_FILE = "metrics.jsonl"
 LOCK_FILE = "training.lock"
 TRAINER_LOCK = "trainer.lock"  # flock held by the one trainer of a run folder while it lives
@@ -228,6 +229,7 @@ def launch(
             os.close(held)  # ours only; the child's copy keeps the lock
         _CHILDREN[proc.pid] = proc
         record = {"pid": proc.pid, "started_at": now_iso(), "command": cmd}
+        step, max_steps = _starting_point(cfg)
         write_json_atomic(out_dir / PID_FILE, record)
         if lock_path is not None:
             write_json_atomic(lock_path, record | {"out_dir": str(out_dir)})
@@ -235,9 +237,10 @@ def launch(
             out_dir / STATUS_FILE,
             {
                 "state": "starting",
+                "phase": "launching",
                 "pid": proc.pid,
-                "step": 0,
-                "max_steps": None,
+                "step": step,
+                "max_steps": max_steps,
                 "started_at": record["started_at"],
                 "updated_at": record["started_at"],
                 "eta_s": None,
@@ -245,6 +248,16 @@ def launch(
             },
         )
     return LaunchInfo(proc.pid, out_dir, config_path, log_path, cmd)
+
+
+def _starting_point(cfg: RunConfig) -> tuple[int, int | None]:
+    """(step, max_steps) a launch reports before the trainer does: a resumed run stands at its
+    last checkpoint's step from the first moment, not at 0."""
+    ckpt = last_checkpoint(cfg.out_dir) if cfg.resume else None
+    max_steps = cfg.max_steps if cfg.max_steps > 0 else None
+    if ckpt is None:
+        return 0, max_steps
+    return checkpoint_step(ckpt), max_steps or previous_max_steps(cfg.out_dir)
 
 
 def log_tail(out_dir: str | Path, n: int = 20) -> list[str]:

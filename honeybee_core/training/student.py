@@ -3,7 +3,8 @@
     python -m honeybee_core.training.student --config RUN/eval/SET/student.json
 
 For each target the process reads items-<target>.parquet (id, instruction, input), loads the
-run's base + adapter once and appends one JSON line per answer to answers-<target>.jsonl: target
+run's base + adapter (or the checkpoint student.json names) once and appends one JSON line per
+answer to answers-<target>.jsonl: target
 "student" is base + adapter, "base" is the same base with the adapter switched off. It never
 opens the database (the parent ingests the files); status.json reports progress, and a restart
 skips what is already answered.
@@ -48,6 +49,7 @@ class StudentConfig:
     max_new_tokens: int = 128
     batch_size: int = 8
     decoding: dict[str, Any] | None = None  # a training.decoding.Decoding; None: greedy
+    adapter: str | None = None  # the adapter or checkpoint folder; None: the run's newest
 
     def check(self) -> None:
         unknown = set(self.targets) - set(TARGETS)
@@ -175,6 +177,7 @@ def answer_all(folder: str | Path, config: StudentConfig, stop_flag: Any = None)
     request (SIGTERM) ends it between batches, so no answer line is left half-written."""
     import pandas as pd
 
+    from honeybee_core.training.adapters import weights_at
     from honeybee_core.training.inference import AdapterGenerator
 
     folder = Path(folder)
@@ -189,7 +192,8 @@ def answer_all(folder: str | Path, config: StudentConfig, stop_flag: Any = None)
     if not total:
         _report(folder, state="finished")
         return count
-    generator = AdapterGenerator.from_run(config.run_dir)
+    generator = AdapterGenerator.from_run(
+        config.run_dir, weights=weights_at(config.adapter) if config.adapter else None)
     for target in config.targets:
         # shortest prompts together: less padding in each batch
         frame = todo[target].assign(_len=todo[target]["instruction"].str.len()

@@ -121,22 +121,31 @@ def _checkpoint_step(ckpt: str) -> int:
 
 
 def run_training(cfg: RunConfig, stop_flag: Any = None) -> TrainResult:
-    """Train one adapter; writes status/metrics/manifest under cfg.out_dir (rank 0)."""
-    from honeybee_core.training.callbacks import StatusFile
+    """Train one adapter; writes status/metrics/manifest under cfg.out_dir (rank 0).
+
+    status.json says "starting" (with the phase) until the first optimizer step, then
+    "running"; a resumed run reports its checkpoint's step from the first write on.
+    """
+    from honeybee_core.training.status import StatusFile, checkpoint_step, previous_max_steps
     from honeybee_core.training.stopflag import StopFlag
 
     cfg = cfg.resolved()
     cfg.check_inputs()  # refused runs leave an earlier run's status.json alone
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
-    status = StatusFile(cfg.out_dir, enabled=_rank() == 0)
-    status.update(state="running")
+    ckpt = last_checkpoint(cfg.out_dir) if cfg.resume else None
+    status = StatusFile(
+        cfg.out_dir, enabled=_rank() == 0, state="starting",
+        step=checkpoint_step(ckpt) if ckpt else 0,
+        max_steps=cfg.max_steps if cfg.max_steps > 0 else (
+            previous_max_steps(cfg.out_dir) if ckpt else None))
+    status.update(phase="loading the training libraries")  # torch and transformers: seconds
     flag = stop_flag or StopFlag()
     try:
         return _run(cfg, status, flag)
     except BaseException as err:
         ours = isinstance(err, InputError | TrainingError)
         msg = str(err) if ours else f"{type(err).__name__}: {err}"
-        status.update(state="failed", error=msg, eta_s=None)
+        status.update(state="failed", phase=None, error=msg, eta_s=None)
         raise
 
 
@@ -229,6 +238,10 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
         warmup_steps,
         with_accumulation,
     )
+    from honeybee_core.training.tiny import fit_cpu_threads
+
+    def phase(text: str) -> None:
+        status.update(phase=text)
 
     if cfg.base_model == "tiny" or Path(cfg.base_model).exists():
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing local should ever download
@@ -250,9 +263,15 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
     args = training_args(cfg, has_val, precision, cuda, warmup_steps(cfg, len(train_rows), world))
     rank0 = args.process_index == 0
 
+    if cfg.base_model == "tiny" and not (cfg.resume or cfg.init_adapter):
+        phase("building the tiny base model")
     with args.main_process_first(local=False, desc="base model"):
         base_path = prepare_base(cfg, df, build=rank0)
+    phase(f"loading the base model {cfg.base_model}")
     model, tokenizer = load_base(base_path, dtype, loading.quantize_8bit)
+    if not cuda:
+        fit_cpu_threads(model)
+    phase(f"preparing {len(df):,} items")
     data = prepare_data(tokenizer, df, cfg.max_length, cfg.val_fraction, cfg.seed, cfg.val_size)
     _log(f"data: {json.dumps({k: v for k, v in data.stats.items() if k != 'dropped_ids'})}")
     if data.val is None and has_val:  # every validation row was dropped by max_length
@@ -270,7 +289,7 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
         )
     callbacks: list[Any] = [
         ProgressCallback(cfg.out_dir, status, wall_offset),
-        StopOnSignalCallback(flag),
+        StopOnSignalCallback(flag, status),
     ]
     if cfg.early_stopping and data.val is not None:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience))
@@ -285,6 +304,9 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
     )
     if resume_from:
         _log(f"resuming from {resume_from}")
+        phase(f"restoring {Path(resume_from).name}")
+    else:
+        phase("setting up the trainer")
     output = trainer.train(resume_from_checkpoint=resume_from)
 
     state = "stopped" if flag.requested else "finished"
@@ -301,7 +323,8 @@ def _run(cfg: RunConfig, status: Any, flag: Any) -> TrainResult:
         extra = {"precision_resolved": precision, "state": state,
                  "base_8bit_resolved": loading.quantize_8bit, "loading_note": loading.note}
         manifest = write_manifest(cfg, trainer, output, data.stats, base_path, extra)
-        status.update(state=state, step=trainer.state.global_step, eta_s=0, error=None)
+        status.update(state=state, phase=None, step=trainer.state.global_step, eta_s=0,
+                      error=None)
     _log(f"{state} at step {trainer.state.global_step}; adapter in {adapter_dir}")
     return TrainResult(state, trainer.state.global_step, cfg.out_dir, adapter_dir, manifest)
 

@@ -141,3 +141,82 @@ def test_killed_run_is_marked_failed_with_log_tail(env):
     failed = repo.run(run["id"])
     assert failed["status"] == "failed"
     assert "killed or crashed" in failed["error"]
+
+
+def _observe(repo, run_id, until, timeout=240):
+    """(status, phase, step, max_steps) each time it changes, until until(run) holds."""
+    from honeybee_core import run_report
+
+    seen, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = runs.ingest(repo, run_id, actor=CLI_ACTOR)
+        status = runner.read_status(run["out_dir"])
+        if status["state"] != run["status"]:  # it moved on between the two reads
+            time.sleep(0.05)
+            continue
+        now = (run["status"], status.get("phase"), run["step"], run["max_steps"],
+               run_report.progress(run, status)[1])
+        if not seen or seen[-1] != now:
+            seen.append(now)
+        if until(run):
+            return seen
+        time.sleep(0.05)
+    pytest.fail(f"run {run_id} did not get there: {seen[-3:]}")
+
+
+def test_starting_until_the_first_step_then_stop_resume_keeps_step_and_curve(env):
+    repo, settings = env
+    snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR,
+                                    settings)
+    over = {"max_steps": 30, "eval_steps": 5, "save_steps": 5, "per_device_batch_size": 4,
+            "max_length": 256, "early_stopping_patience": 0}  # logging: every step (default)
+    run = runs.launch_run(repo, snap["id"], CLI_ACTOR, overrides=over, settings=settings)
+    seen = _observe(repo, run["id"], lambda r: r["step"] >= 8)
+    first_running = next(i for i, s in enumerate(seen) if s[0] == "running")
+    assert first_running > 0 and seen[0][0] == "starting"
+    assert all(s[0] == "starting" and s[1] and s[2] == 0 and s[4].startswith("Starting: ")
+               for s in seen[:first_running]), seen  # says what it does while it really starts
+    assert all(s[0] != "starting" for s in seen[first_running:])
+    assert {s[1] for s in seen[:first_running]} <= {
+        "launching", "loading the training libraries", "building the tiny base model",
+        "loading the base model tiny", f"preparing {snap['n_items']:,} items",
+        "setting up the trainer"}
+    runs.stop_run(repo, run["id"], CLI_ACTOR)
+    _observe(repo, run["id"], lambda r: r["status"] == "stopped")
+    stopped = repo.run(run["id"])["step"]
+    resumed = runs.resume_run(repo, run["id"], CLI_ACTOR)
+    assert resumed["status"] == "starting" and resumed["step"] == stopped  # not 0 of 30
+    from honeybee_core import run_report
+
+    assert f"resuming at step {stopped} of 30" in run_report.progress(resumed)[1]
+    after = _observe(repo, run["id"], lambda r: r["status"] == "finished")
+    assert min(s[2] for s in after) == stopped
+    metrics = repo.run_metrics(run["id"])
+    train = metrics.dropna(subset=["loss"])["step"].tolist()
+    assert train == list(range(1, 31))  # every step on the curve, once
+    assert metrics.dropna(subset=["eval_loss"])["step"].tolist() == [5, 10, 15, 20, 25, 30]
+    assert run_report.progress(repo.run(run["id"]))[1] == "Finished at step 30 of 30"
+
+
+def test_a_killed_run_is_evaluated_from_its_last_checkpoint_and_says_so(env):
+    from honeybee_core import run_report
+    from honeybee_core.pipeline.evaluation_job import EvaluateParams, run_evaluate
+
+    repo, settings = env
+    snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR,
+                                    settings)
+    run = runs.launch_run(repo, snap["id"], CLI_ACTOR, settings=settings,
+                          overrides={**FAST, "max_steps": 2000})
+    _observe(repo, run["id"], lambda r: r["step"] >= 9)
+    os.killpg(run["pid"], signal.SIGKILL)  # no clean stop: no final adapter is written
+    _observe(repo, run["id"], lambda r: r["status"] == "failed", timeout=30)
+    folder = Path(run["out_dir"])
+    assert not (folder / "adapter").exists()
+    label = run_report.evaluable_runs(repo)[run["id"]]
+    assert label.startswith(f"{run['id']} · failed · checkpoint-") and "(step " in label
+    outcome = run_evaluate(repo, EvaluateParams(run=run["id"], n=3, include_base=False,
+                                                max_new_tokens=8), settings=settings,
+                           actor=CLI_ACTOR)
+    assert outcome.status == "finished" and repo.evaluation_count(run["id"]) == 3
+    assert outcome.weights.startswith("its last checkpoint, checkpoint-")
+    assert Path(outcome.folder).name.startswith("answers-8-checkpoint-")

@@ -101,7 +101,7 @@ def test_sign_in_and_rate_by_keyboard(served):
             page.get_by_text("Signed in as").wait_for()
             page.get_by_role("link", name="Review").click()
             page.get_by_text(first).wait_for()  # the queue's first item, by its id
-            page.get_by_text("Blind mode").wait_for()  # rendered with the form, not the id
+            page.get_by_text("Blind mode: the verifier").wait_for()  # the form, not the guideline
             for label, value in SCORES.items():
                 page.get_by_label(label, exact=True).focus()
                 page.keyboard.press("Control+A")

@@ -110,6 +110,38 @@ def test_generate_page_launches_an_offline_job(app_env):
     assert store.jobs().iloc[0]["status"] == "finished"
     assert store.jobs().iloc[0]["created_by"] == "tester"
     assert store.stats()["instructions"] > 0
+    job_id = store.jobs().iloc[0]["id"]
+    at.run()  # the board reports items, not calls, and links to them
+    label = next(p.proto.text for p in at.get("progress") if job_id in p.proto.text)
+    written = store.job_item_ids(job_id)
+    counts = re.search(r"10 items requested: (\d+) new, (\d+) near-duplicates?, 0 failed"
+                       r"(?:, (\d+) not written \(exact repeats)?", label)
+    new, near, unwritten = (int(g or 0) for g in counts.groups())
+    assert new + near == len(written) and new + near + unwritten == 10
+    assert "calls" not in label
+    link = next(x for x in at.get("page_link") if job_id in x.proto.label)
+    assert link.proto.query_string == f"job={job_id}"
+    explore = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    sign_in_as(explore, role="admin")
+    explore.query_params["job"] = job_id
+    explore.run()
+    explore.switch_page("views/explore.py")
+    explore.run()
+    assert not explore.exception
+    assert any(f"Only the {len(written)} items generate job {job_id} wrote" in i.value
+               for i in explore.info)
+    shown = next(d.value for d in explore.dataframe if "Verifier mean" in d.value.columns)
+    assert sorted(shown["ID"]) == sorted(written)
+
+
+def test_train_page_reports_runs_in_words(app_env, seeded):
+    app_env(seeded)
+    at = _open("views/train.py")
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "Progress" in d.value.columns)
+    assert table["Status"].tolist() == ["finished"] and table["Progress"].tolist() == ["4 / 4"]
+    assert not [c for c in table.columns if "_" in c] and "Best validation loss" in table
+    assert at.get("progress")[0].proto.text == "Finished at step 4 of 4"
 
 
 def test_train_page_freezes_a_snapshot(app_env, seeded):

@@ -210,7 +210,7 @@ def test_feedback_and_evaluate_refuse_bad_requests_in_one_sentence(env):
         run_evaluate(repo, EvaluateParams(run=str(tmp / "nowhere")), settings=settings,
                      actor=CLI_ACTOR)
     (tmp / "half" / "adapter").mkdir(parents=True)
-    with pytest.raises(TrainingError, match="no adapter yet"):
+    with pytest.raises(TrainingError, match="neither a final adapter nor a checkpoint yet"):
         run_evaluate(repo, EvaluateParams(run=str(tmp / "half")), settings=settings,
                      actor=CLI_ACTOR)
 

@@ -139,7 +139,8 @@ def test_evaluate_page_shows_the_stage_table_and_launches_feedback(app_env, loop
     at = _open()
     assert not at.exception and not at.error, [e.value for e in at.error]
     table = at.dataframe[0].value
-    assert table["model"].iloc[0] == "base model" and len(table) == 3
+    assert table["Model"].iloc[0] == "base model" and len(table) == 3
+    assert not [c for d in at.dataframe for c in d.value.columns if "_" in str(c)]  # readable
     assert at.selectbox(key="eval_focus").value == loop[1]["stages"][1]["run_id"]
     at.selectbox(key="fb_run").set_value(BASE_RUN)
     at.button(key="fb_launch").click()
@@ -186,5 +187,5 @@ def test_evaluate_page_grades_the_references_as_a_row(app_env, loop):
     assert mine.iloc[0]["status"] == "finished"
     at.run()
     table = at.dataframe[0].value
-    assert list(table["kind"]) == ["base", "run", "run", "reference"]
-    assert table.loc[3, "n"] == EVAL["n"]
+    assert list(table["Kind"]) == ["base", "run", "run", "reference"]  # readable headers
+    assert table.loc[3, "Answers"] == EVAL["n"]

@@ -31,9 +31,11 @@ from honeybee_core import (
     curation,
     demo,
     explore,
+    guidelines,
     loop,
     people,
     review,
+    run_report,
     training_runs,
     transfer,
 )
@@ -64,6 +66,7 @@ EXEMPT_MODULES = {
     "honeybee_core.cli.matsci": "the command line runs every write as auth.CLI_ACTOR",
     "honeybee_core.cli.train": "the command line runs every write as auth.CLI_ACTOR",
     "honeybee_core.cli.users": "the command line runs every write as auth.CLI_ACTOR",
+    "honeybee_core.cli.guideline": "the command line runs every write as auth.CLI_ACTOR",
 }
 _SIGN_IN = "signing in: nobody is signed in yet"
 _OPENED = "works on a job open_job opened after its check"
@@ -84,6 +87,8 @@ EXEMPT = {
     "honeybee_core.pipeline.calllog.JobCallLog.record": _OPENED,
     "honeybee_core.pipeline.jobs.store_items": "inserts in the transaction of a job's handler",
     "honeybee_core.pipeline.spool.fold_spools": "answers already paid for, folded in by open_job",
+    "honeybee_core.guidelines.ensure_stored": "stores the shipped default as version 1, called "
+    "by a rating or a guideline edit after its role check",
 }
 
 
@@ -275,6 +280,8 @@ CALLS: dict[str, Callable[[World, Actor | None], object]] = {
     "honeybee_core.curation.create_snapshot": lambda w, a: curation.create_snapshot(
         w.repo, curation.SnapshotSpec("mean>=10", name="mine"), a, w.settings),
     "honeybee_core.demo.seed_demo": lambda w, a: demo.seed_demo(w.repo, w.settings, actor=a),
+    "honeybee_core.guidelines.save": lambda w, a: guidelines.save(
+        w.repo, a, "# Our rubric\nA 90 is textbook-ready.", note="walk"),
     "honeybee_core.loop.reserve_eval_set": lambda w, a: loop.reserve_eval_set(
         w.repo, _evaluate_params(), actor=a),
     "honeybee_core.loop.run_offline_loop": lambda w, a: loop.run_offline_loop(
@@ -319,6 +326,7 @@ CALLS: dict[str, Callable[[World, Actor | None], object]] = {
         w.repo, _rating_frame(w), a, file_name="walk.jsonl", replace=True),
     "honeybee_core.explore.decide_selection": lambda w, a: explore.decide_selection(
         w.repo, a, ExploreQuery(), "reject", expected=len(w.item_ids)),
+    "honeybee_core.run_report.board_key": lambda w, a: run_report.board_key(w.repo, a),
     "honeybee_core.review.bulk_apply": lambda w, a: review.bulk_apply(
         w.repo, a, "mean>=0", "reject", undecided_only=False),
     "honeybee_core.review.decide": lambda w, a: review.decide(

@@ -90,8 +90,9 @@ def test_one_trainer_per_run_folder_and_resume_checks_run_json(db_path, tmp_path
     settings = load_settings(db=db_path, runs_dir=tmp_path / "runs")
     database = open_database(db_path)
     repo = Repository(database)
-    run = runs.launch_run(repo, str(snapshot), CLI_ACTOR,
-                          overrides={**FAST, "max_steps": 100_000}, settings=settings)
+    # no checkpoint before the stop: the second trainer must meet the lock, not a checkpoint
+    run = runs.launch_run(repo, str(snapshot), CLI_ACTOR, settings=settings, overrides={
+        **FAST, "max_steps": 100_000, "eval_steps": 50_000, "save_steps": 50_000})
     folder = Path(run["out_dir"])
     try:
         _wait_running(repo, run["id"])

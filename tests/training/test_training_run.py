@@ -321,3 +321,21 @@ def test_ddp_two_processes_on_cpu(snapshot: Path, tmp_path: Path) -> None:
     assert manifest["hyperparameters"]["world_size"] == 2
     assert manifest["hyperparameters"]["effective_batch_size"] == 16
     assert [r["step"] for r in records(out)] == [1, 2, 3, 4]  # one writer: rank 0
+
+
+def test_answers_are_generated_in_batches(trained: Path) -> None:
+    from honeybee_core.training.inference import AdapterGenerator
+
+    gen = AdapterGenerator.from_run(trained)
+    assert gen.weights.source == "adapter" and gen.weights.step == 60
+    rows: list[int] = []
+    hook = gen.model.get_base_model().register_forward_pre_hook(
+        lambda _m, args, kwargs: rows.append(kwargs["input_ids"].shape[0]), with_kwargs=True)
+    try:
+        items = [(f"Explain the band gap of material {i}.", "") for i in range(10)]
+        answers = gen.generate(items, max_new_tokens=3, batch_size=4)
+    finally:
+        hook.remove()
+    assert len(answers) == 10
+    assert set(rows) == {4, 2}  # three batches (4 + 4 + 2 prompts), never one at a time
+    assert torch.get_num_threads() == 1  # a tiny model answers on one CPU thread
