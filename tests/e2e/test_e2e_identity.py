@@ -93,13 +93,13 @@ def test_deep_link_reload_tabs_and_sign_out(tmp_path):
         page.goto(url + "/agreement")  # signed out: the sign-in form at that address
         page.get_by_text("Sign in to open /agreement.").wait_for()
         password_sign_in(page, "erin", "erin-password")
-        page.get_by_text("Verifier vs experts").wait_for()  # landed on the page asked for
+        page.get_by_role("heading", name="Verifier vs experts").wait_for()  # the page asked for
         assert page.url == url + "/agreement"
         cookie = next(c for c in context.cookies() if c["name"] == "hb_session")
         assert cookie["httpOnly"] and "erin" not in cookie["value"]
         page.reload()
         page.get_by_text("Signed in as").wait_for()
-        page.get_by_text("Verifier vs experts").wait_for()
+        page.get_by_role("heading", name="Verifier vs experts").wait_for()
         other = new_page(context)  # a second tab, through a bookmark
         other.goto(url + "/explore")
         other.get_by_text("Signed in as").wait_for()
@@ -192,7 +192,7 @@ def test_single_sign_on_against_a_local_provider(tmp_path):
 
             ada = sign_in("/agreement", "ada-sub")  # the first admin, named by HONEYBEE_ADMIN
             ada.get_by_text("Signed in as Ada Lovelace · admin").wait_for()
-            ada.get_by_text("Verifier vs experts").wait_for()
+            ada.get_by_role("heading", name="Verifier vs experts").wait_for()
             assert ada.url == url + "/agreement"  # back on the page asked for
             ada.reload()
             ada.get_by_text("Signed in as Ada Lovelace · admin").wait_for()

@@ -283,7 +283,7 @@ def test_killed_run_is_detected_as_failed(snapshot: Path, tmp_path: Path, reaper
     out = tmp_path / "out"
     reaper.append(out)
     info = runner.launch(tiny_cfg(snapshot, out, max_steps=5000, eval_steps=1000, save_steps=1000))
-    wait_for(out, min_step=1)
+    wait_for(out, min_step=2)  # step N's count is written before its loss line is printed
     os.killpg(info.pid, signal.SIGKILL)
     st = runner.wait(out, timeout=30)
     assert st["state"] == "failed" and not st["alive"]
