@@ -61,7 +61,8 @@ def feedback_form(store: Repository, actor: Actor, table: pd.DataFrame) -> None:
     settings = get_settings()
     st.markdown("**Feedback**: new next-stage triples for the weak answers")
     fb_run = st.selectbox("Evaluated run", list(table["run_id"]), key="fb_run")
-    threshold = st.number_input("Weak: any grade below", 1.0, 100.0, 100.0, key="fb_threshold")
+    threshold = st.number_input("Weak: any grade below", 1.0, 100.0, 100.0, step=1.0, format="%.0f",
+                                key="fb_threshold")
     fb_n = st.number_input("At most this many weak answers (0 = all)", 0, 100_000, 0,
                            key="fb_n")
     mode = st.selectbox("Prompt", list(feedback.MODES), key="fb_mode")

@@ -18,7 +18,7 @@ if flash := st.session_state.pop("pp_flash", None):
     st.success(flash)
 everyone = people.list_people(store)
 st.dataframe(
-    everyone, hide_index=True, key="pp_table",
+    everyone.assign(email=everyone["email"].fillna("")), hide_index=True, key="pp_table",
     column_config={
         "name": "Name", "role": "Role", "email": "Email (single sign-on)", "active": "Active",
         "has_password": "Password set", "sso_linked": "Signed in by SSO", "ratings": "Ratings",

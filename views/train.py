@@ -19,8 +19,8 @@ with st.expander("Freeze a snapshot", expanded=store.snapshots().empty):
     spec = curation.SnapshotSpec(
         rule=st.text_input("Verifier rule", get_settings().filter_rule, key="snap_rule"),
         require_approval=st.checkbox("Require curator approval", key="snap_approval"),
-        stages=tuple(st.multiselect("Stages (none = all)", review.filter_options(store)["stages"],
-                                    key="snap_stages")),
+        stages=tuple(st.multiselect("Stages", review.filter_options(store)["stages"],
+                                    key="snap_stages", placeholder="All stages")),
         name=st.text_input("Name (optional)", key="snap_name") or None,
     )
     count = attempt(lambda: curation.preview(store, spec))
