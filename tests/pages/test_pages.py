@@ -7,20 +7,10 @@ from streamlit.testing.v1 import AppTest
 
 from honeybee_core import transfer as hio
 from honeybee_core.auth import CLI_ACTOR
-from honeybee_core.config import get_settings
 from honeybee_core.store import Repository, open_database
 from tests.conftest import ROOT, sign_in_as, triples, write_jsonl
 
 PAGES = ["views/home.py", "views/data.py"]
-
-
-@pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("HONEYBEE_DB", str(path))
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 def _fill(path, tmp_path) -> None:

@@ -8,10 +8,7 @@ import pandas as pd
 
 from honeybee_core import explore
 from honeybee_core.rules import parse_rule
-from tests.pages import test_pages_review as pages
 from tests.pages.test_pages_review import app, db_rows, shown_item, table_of
-
-app_db, full_db = pages.app_db, pages.full_db  # the fixtures, shared
 
 
 def click_row(at, position: int):

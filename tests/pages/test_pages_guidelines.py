@@ -3,26 +3,14 @@ the rating form on the Review page."""
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from honeybee_core import guidelines
-from honeybee_core.config import get_settings
 from honeybee_core.store import Repository, open_database
 from tests.pages.test_pages_review import app, db_rows, rate
 from tests.review_seed import add_user, seed
 
 PAGE = "views/guidelines.py"
-
-
-@pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("HONEYBEE_DB", str(path))
-    monkeypatch.delenv("HONEYBEE_AUTH", raising=False)
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 def markdown_text(at: AppTest) -> str:

@@ -12,13 +12,11 @@ from tests.conftest import ROOT, sign_in_as
 
 
 @pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("HONEYBEE_DB", str(path))
+def app_db(app_db, monkeypatch):
+    """The pages' database, with password sign-in."""
     monkeypatch.setenv("HONEYBEE_AUTH", "password")
     get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+    return app_db
 
 
 def with_repo(path, action):

@@ -14,24 +14,6 @@ PAGES = ["views/home.py", "views/review.py", "views/explore.py", "views/data.py"
 SCORES = {"accuracy": 81, "relevance": 92, "completeness": 73, "reasonableness": 64}
 
 
-@pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    path = tmp_path / "app.duckdb"
-    monkeypatch.setenv("HONEYBEE_DB", str(path))
-    monkeypatch.delenv("HONEYBEE_AUTH", raising=False)
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def full_db(app_db):
-    database = open_database(app_db)
-    seed(Repository(database), 40)
-    database.close()
-    return app_db
-
-
 def db_rows(path, sql: str) -> list[tuple]:
     database = open_database(path)
     try:
