@@ -23,19 +23,23 @@ from honeybee_core.pipeline.students import REFERENCE_RUN
 from honeybee_core.providers import registry
 from honeybee_core.stats.mean_bootstrap import LEVEL, N_BOOT, SEED, mean_ci
 from honeybee_core.store import Repository
+from honeybee_core.store.evaluations import NEWEST
+from honeybee_core.training.adapters import FINAL, describe, label_step
 
 DIMENSIONS = (*GRADE_COLUMNS, "mean")
 KIND_ORDER = {"base": 0, "run": 1, "api": 2, "reference": 3}
-TABLE_COLUMNS = ["model", "kind", "run_id", "decoding", "stage", "n",
+TABLE_COLUMNS = ["model", "kind", "run_id", "decoding", "weights", "stage", "n",
                  *[c for d in DIMENSIONS for c in (d, f"{d}_ci_low", f"{d}_ci_high")]]
 CURRENT = "current"  # set_id meaning "the newest held-out set, when there is one"
 
 
 def evaluation_frame(repo: Repository, evaluator: str | None = None,
                      rubric_version: str | None = None,
-                     set_id: str | None = CURRENT) -> pd.DataFrame:
+                     set_id: str | None = CURRENT, weights: str | None = NEWEST) -> pd.DataFrame:
     """Every grade of one evaluator and rubric (default: the most used pair) on one held-out
-    set (default: the newest; None: every graded item), with item, reference and stage."""
+    set (default: the newest; None: every graded item), with item, reference and stage; of
+    each run its newest graded weights (the final adapter over a checkpoint it was graded at
+    before), every weights when None."""
     known = repo.evaluators()
     if evaluator is not None:
         known = known[known["evaluator"] == evaluator]
@@ -44,7 +48,7 @@ def evaluation_frame(repo: Repository, evaluator: str | None = None,
     if known.empty:
         return repo.grade_rows("", "").assign(mean=pd.Series(dtype=float))
     first = known.iloc[0]
-    frame = repo.grade_rows(first["evaluator"], first["rubric_version"])
+    frame = repo.grade_rows(first["evaluator"], first["rubric_version"], weights)
     if set_id == CURRENT:
         set_id = (heldout.current(repo) or {}).get("id")
     if set_id is not None:
@@ -63,9 +67,11 @@ def row_kind(run_id: str, stage: float | None) -> str:
     return "run"
 
 
-def _label(run_id: str, stage: float | None, kind: str, decoding: str) -> str:
+def _label(run_id: str, stage: float | None, kind: str, decoding: str, weights: str) -> str:
     shown = "" if decoding.startswith("greedy") or kind in ("api", "reference") else \
         f" · {decoding}"
+    if kind == "run" and weights != FINAL:  # graded before it finished: say at what
+        shown = f" at {describe(weights)}{shown}"
     if kind == "base":
         return "base model" + shown
     if kind == "reference":
@@ -82,15 +88,18 @@ def stage_table(frame: pd.DataFrame, n_boot: int = N_BOOT, seed: int = SEED) -> 
     references; each dimension's mean with its bootstrap CI (all 0-100) and n."""
     if frame.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
-    if "decoding" not in frame:
-        frame = frame.assign(decoding="greedy")
+    frame = frame.assign(decoding=frame.get("decoding", "greedy"),
+                         weights=frame.get("weights", FINAL))
     records = []
-    for (run_id, decoding), group in frame.groupby(["run_id", "decoding"], sort=False):
+    for (run_id, decoding, weights), group in frame.groupby(["run_id", "decoding", "weights"],
+                                                            sort=False):
         stage = 0 if run_id == BASE_RUN else group["run_stage"].iloc[0]
         kind = row_kind(run_id, stage)
-        row: dict[str, Any] = {"model": _label(run_id, stage, kind, decoding), "kind": kind,
-                               "run_id": run_id, "decoding": decoding, "stage": stage,
-                               "started": group["run_started_at"].iloc[0]}
+        row: dict[str, Any] = {"model": _label(run_id, stage, kind, decoding, weights),
+                               "kind": kind, "run_id": run_id, "decoding": decoding,
+                               "weights": describe(weights) if kind == "run" else "",
+                               "stage": stage, "started": group["run_started_at"].iloc[0],
+                               "_weights": label_step(weights)}
         for dim in DIMENSIONS:
             mean, low, high, n = mean_ci(group[dim], n_boot, seed)
             row |= {dim: mean, f"{dim}_ci_low": low, f"{dim}_ci_high": high}
@@ -98,7 +107,7 @@ def stage_table(frame: pd.DataFrame, n_boot: int = N_BOOT, seed: int = SEED) -> 
         records.append(row)
     table = pd.DataFrame(records)
     table["_order"] = table["kind"].map(KIND_ORDER)
-    table = table.sort_values(["_order", "stage", "started", "run_id", "decoding"],
+    table = table.sort_values(["_order", "stage", "started", "run_id", "decoding", "_weights"],
                               na_position="last")
     table["stage"] = table["stage"].astype("Int64")
     return table[TABLE_COLUMNS].round(1).reset_index(drop=True)
@@ -136,7 +145,8 @@ def report(repo: Repository, evaluator: str | None = None, rubric_version: str |
     row = _set_row(repo, set_id)
     out_rows = []
     for rec in table.to_dict("records"):
-        out = {k: _num(rec[k]) for k in ("model", "kind", "run_id", "decoding", "stage")}
+        out = {k: _num(rec[k]) for k in ("model", "kind", "run_id", "decoding", "weights",
+                                          "stage")}
         for dim in DIMENSIONS:
             out[dim] = {"mean": _num(rec[dim]), "ci_low": _num(rec[f"{dim}_ci_low"]),
                         "ci_high": _num(rec[f"{dim}_ci_high"]), "n": int(rec["n"])}

@@ -60,7 +60,9 @@ def feedback_form(store: Repository, actor: Actor, table: pd.DataFrame) -> None:
     """Launch feedback generation for one evaluated row."""
     settings = get_settings()
     st.markdown("**Feedback**: new next-stage triples for the weak answers")
-    fb_run = st.selectbox("Evaluated run", list(table["run_id"]), key="fb_run")
+    names = dict(zip(table["run_id"], table["model"], strict=True))  # says which weights
+    fb_run = st.selectbox("Evaluated run", list(names), key="fb_run",
+                          format_func=names.__getitem__)
     threshold = st.number_input("Weak: any grade below", 1.0, 100.0, 100.0, step=1.0, format="%.0f",
                                 key="fb_threshold")
     fb_n = st.number_input("At most this many weak answers (0 = all)", 0, 100_000, 0,

@@ -60,7 +60,8 @@ with gen:
         params = GenerateParams(
             n=int(n), provider=kind, model=model, stage=int(stage), topics=tuple(topics),
             task_types=tuple(kinds), grounded=grounded, per_call=int(per_call),
-            concurrency=int(concurrency), batch=batch)
+            concurrency=int(concurrency), batch=batch,
+            seed=jobs.next_generate_seed(store))
         if attempt(lambda: jobs.check_launch(actor, params)) is not None:
             jobs.start_in_background(jobs.run_generate, store, params, actor=actor)
             st.success("Generation started; progress below.")

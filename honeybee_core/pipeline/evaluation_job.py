@@ -49,7 +49,7 @@ from honeybee_core.providers.base import LLMResult, ProviderBase
 from honeybee_core.providers.registry import provider_class
 from honeybee_core.store import Cursor, Repository, rows
 from honeybee_core.training import student
-from honeybee_core.training.adapters import Weights, find_weights
+from honeybee_core.training.adapters import FINAL, Weights, find_weights
 from honeybee_core.training.decoding import Decoding, decoding_preset
 
 BASE_RUN = "base"  # evaluations.run_id of the untrained base model
@@ -115,6 +115,7 @@ class EvaluateOutcome(JobOutcome):
     decoding: str = ""
     note: str = ""
     weights: str = ""  # which weights answered: the final adapter or the last checkpoint
+    weights_label: str = ""  # their part of the grade key: 'final', 'checkpoint-40', ...
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,8 @@ def answers_folder(target: Target, params: EvaluateParams) -> Path:
     evaluator and rubric of the run shares them (greedy keeps its older name, answers-<tokens>)."""
     how = params.decoding_config
     name = f"answers-{how.max_new_tokens}" if how.name == "greedy" else f"answers-{how.label}"
-    if target.weights is not None and target.weights.is_checkpoint:
-        name += f"-{target.weights.source}"  # a checkpoint's answers are its own
+    if target.weights is not None and target.weights.label != FINAL:
+        name += f"-{target.weights.label}"  # a checkpoint's (or a stop's) answers are its own
     return target.run_dir / EVAL_DIR / name
 
 
@@ -212,8 +213,9 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: Actor,
                          "and verify more items first.")
     how = params.decoding_config
     runs = {"student": target.run_id} | ({"base": BASE_RUN} if params.include_base else {})
+    label = {"student": target.weights.label if target.weights else FINAL, "base": FINAL}
     need = {who: items[~items["id"].isin(repo.graded_ids(params.evaluator, params.rubric,
-                                                         run_id, how.label))]
+                                                         run_id, how.label, label[who]))]
             for who, run_id in runs.items()}
     folder = answers_folder(target, params)
     todo = _unanswered(folder, need)
@@ -224,7 +226,8 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: Actor,
         sum(len(f) for f in todo.values()) + sum(len(f) for f in need.values()),
         run_id=target.run_id, eval_items=len(items), folder=str(folder),
         heldout_set=set_row.get("id", ""), rubric=params.rubric, decoding=how.label,
-        note=_note(params, set_row), weights=target.weights.note if target.weights else "")
+        note=_note(params, set_row), weights=target.weights.note if target.weights else "",
+        weights_label=label["student"])
     if todo:
         repo.update_job(job_id, status="running", progress_total=outcome.total,
                         started_at=now(), error=None)
@@ -247,7 +250,7 @@ def run_evaluate(repo: Repository, params: EvaluateParams, *, actor: Actor,
             release(job_id)
             raise
     have = {who: student.read_answers(folder, who) for who in runs}
-    pairs = [(run_id, how.label, item, have[who][item["id"]])
+    pairs = [(run_id, how.label, label[who], item, have[who][item["id"]])
              for who, run_id in runs.items() for item in rows(need[who])]
     return _grade(repo, params, outcome, provider, pairs, settings, on_progress)
 
@@ -265,13 +268,13 @@ def _evaluate_student(repo: Repository, params: EvaluateParams, actor: Actor,
     answered, answer_job = (students.answers(
         repo, who, need, settings, concurrency=params.concurrency, set_id=set_row["id"],
         actor=actor, on_progress=on_progress) if len(need) else ({}, None))
-    pairs = [(who.run_id, who.decoding, item, answered[item["id"]])
+    pairs = [(who.run_id, who.decoding, FINAL, item, answered[item["id"]])
              for item in rows(need) if item["id"] in answered]
     job_id = open_job(repo, "evaluate", params.key(who.run_id, set_row["id"]), actor)
     outcome = EvaluateOutcome(job_id, "evaluate", "running", 0, len(pairs), run_id=who.run_id,
                               eval_items=len(items), heldout_set=set_row["id"],
                               rubric=params.rubric, decoding=who.decoding,
-                              note=_note(params, set_row))
+                              note=_note(params, set_row), weights_label=FINAL)
     outcome = _grade(repo, params, outcome, provider, pairs, settings, on_progress)
     if answer_job is not None:
         outcome.answered = len(answered)
@@ -285,20 +288,22 @@ def _evaluate_student(repo: Repository, params: EvaluateParams, actor: Actor,
 
 
 def _grade(repo: Repository, params: EvaluateParams, outcome: EvaluateOutcome,
-           provider: ProviderBase, pairs: list[tuple[str, str, dict, str]], settings: Settings,
-           on_progress: Progress | None) -> EvaluateOutcome:
-    """Grade (run_id, decoding, item, answer) pairs, committing each grade as it arrives."""
+           provider: ProviderBase, pairs: list[tuple[str, str, str, dict, str]],
+           settings: Settings, on_progress: Progress | None) -> EvaluateOutcome:
+    """Grade (run_id, decoding, weights, item, answer) tuples, committing each grade as it
+    arrives."""
     client = llm_client(provider, repo, outcome.job_id, params.concurrency, settings)
 
     def handle(cur: Cursor, results: list[tuple[int, LLMResult]]) -> None:
         for i, result in results:
-            run_id, how, item, answer = pairs[i]
+            run_id, how, weights, item, answer = pairs[i]
             repo.insert_grade(cur, evaluator.grade_row(run_id, item["id"], params.evaluator,
-                                                       answer, result, params.rubric, how))
+                                                       answer, result, params.rubric, how)
+                              | {"weights": weights})
             outcome.scored += 1
 
     requests = [evaluator.build_request(item, answer, params.rubric)
-                for _, _, item, answer in pairs]
+                for _, _, _, item, answer in pairs]
     run_requests(repo, outcome, client, requests, handle, on_progress)
     return outcome
 

@@ -54,6 +54,7 @@ from honeybee_core.pipeline.taxonomy import TASK_TYPES, TOPICS
 from honeybee_core.providers.base import LLMRequest, LLMResult
 from honeybee_core.providers.registry import provider_class
 from honeybee_core.store import Cursor, Repository, rows
+from honeybee_core.training.adapters import FINAL
 
 MODES = {"per-dimension": FEEDBACK_PER_DIMENSION, "with-answer": FEEDBACK_VERSION}
 ABILITIES = {  # what each weak dimension's prompt asks the new examples to train
@@ -92,8 +93,9 @@ class FeedbackParams:
         if not 1 <= self.per_item <= 20:
             raise InputError("--per-item must be between 1 and 20.")
 
-    def key(self, run_id: str) -> str:
+    def key(self, run_id: str, weights: str = FINAL) -> str:
         return json.dumps({"run": run_id, "provider": self.provider, "model": self.model,
+                           **({"weights": weights} if weights != FINAL else {}),
                            "evaluator": self.evaluator, "threshold": self.threshold, "n": self.n,
                            "per_item": self.per_item, "prompt": MODES[self.mode],
                            "temperature": self.temperature}, sort_keys=True)
@@ -216,11 +218,13 @@ def run_feedback(repo: Repository, params: FeedbackParams, *, actor: Actor,
     settings = settings or get_settings()
     params.check()
     run_id, run_stage = resolve_run_id(repo, params.run)
-    weak = rows(repo.weak_answers(run_id, params.evaluator, params.threshold))
+    # the run's newest graded weights: a finished run's final adapter over its old checkpoint
+    weights = next(iter(repo.graded_weights(run_id, params.evaluator)), FINAL)
+    weak = rows(repo.weak_answers(run_id, params.evaluator, params.threshold, weights))
     if params.n is not None:
         weak = weak[: params.n]
     provider = job_provider(params.provider, params.model, settings)
-    job_id = open_job(repo, "feedback", params.key(run_id), actor)
+    job_id = open_job(repo, "feedback", params.key(run_id, weights), actor)
     client = llm_client(provider, repo, job_id, params.concurrency, settings)
     generator = f"{params.provider}:{params.model}"
     index = kept_index(repo)

@@ -70,6 +70,9 @@ class GenerateParams:
         return json.dumps(data, sort_keys=True)
 
 
+MAX_RELATED = 3  # other passages an offline call may draw on
+
+
 @dataclass(frozen=True)
 class PlannedCall:
     index: int
@@ -77,6 +80,9 @@ class PlannedCall:
     task_type: str
     quota: int
     passage: Passage | None = field(default=None)
+    # the topic's other passages, for a call that reads its passage as material (not as the
+    # input of every example): once the passage's sentences are used, examples draw on these
+    related: tuple[str, ...] = ()
 
 
 def load_passages(path: str | Path) -> list[Passage]:
@@ -124,13 +130,17 @@ def plan_calls(params: GenerateParams, passages: list[Passage] | None) -> list[P
     for i in range(n_calls):
         topic, kind = cells[i % len(cells)]
         passage: Passage | None = None
+        related: tuple[str, ...] = ()
         if passages:
             pool = by_topic.get(topic) or passages
             passage = pool[i % len(pool)]
             if passage.topic and passage.topic in TOPICS:
                 topic = passage.topic  # a grounded passage decides its own topic
+            k = pool.index(passage)
+            related = tuple(p.text for p in (pool[k + 1 :] + pool[:k])[:MAX_RELATED])
         quota = min(params.per_call, params.n - i * params.per_call)
-        calls.append(PlannedCall(i, topic, kind, quota, passage))
+        calls.append(PlannedCall(i, topic, kind, quota, passage,
+                                 () if params.grounded else related))
     return calls
 
 
@@ -149,6 +159,7 @@ def build_request(call: PlannedCall, grounded: bool) -> LLMRequest:
         payload={
             "topic": call.topic, "task_type": call.task_type, "n": call.quota,
             "passage": call.passage.text if call.passage else "", "grounded": grounded,
+            **({"related": list(call.related)} if call.related and not grounded else {}),
             "variant": call.index,
         },
         temperature=0.7,

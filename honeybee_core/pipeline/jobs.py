@@ -146,6 +146,13 @@ def run_verify(repo: Repository, params: VerifyParams, *, actor: Actor,
                         settings.batch_poll_s if params.batch else None)
 
 
+def next_generate_seed(repo: Repository) -> int:
+    """The plan seed for a page's next generate launch: a new plan once every earlier one
+    finished (so 'generate 50 more' writes new items), the same one while a launch did not
+    finish (so launching again resumes it and pays for no answer twice)."""
+    return repo.finished_job_count("generate")
+
+
 def check_launch(actor: Actor, params: instructor.GenerateParams | VerifyParams) -> bool:
     """Before a page starts a job: the person may launch jobs and the parameters are valid."""
     require(actor, "launch_job")

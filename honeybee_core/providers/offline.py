@@ -99,17 +99,19 @@ def _template(task_type: str) -> Callable[[Ctx], Triple]:
     return tmpl
 
 
-def _ctx(topic: str, passage: str, rng: random.Random) -> Ctx:
+def _ctx(topic: str, passage: str, rng: random.Random,
+         related: list[str] | tuple[str, ...] = ()) -> Ctx:
     sents = sentences(passage) or [f"{topic.capitalize()} is an active area of materials research."]
-    return Ctx(topic=topic, sentences=sents, rng=rng)
+    return Ctx(topic=topic, sentences=sents, rng=rng,
+               more=[found for text in related if (found := sentences(str(text)))])
 
 
 def _triples(tmpl: Callable[[Ctx], Triple], ctx: Ctx, n: int, weak_share: float) -> list[Triple]:
     out: list[Triple] = []
     for _ in range(n):
         triple = tmpl(ctx)
-        for _retry in range(3):  # prefer distinct items when the passage allows it
-            if triple not in out:
+        for _retry in range(5):  # a new input each item, while the passages allow it
+            if all(triple[:2] != earlier[:2] for earlier in out):
                 break
             triple = tmpl(ctx)
         if ctx.rng.random() < weak_share:
@@ -130,7 +132,7 @@ def instruct(payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     _need(payload, ("task_type",), "instruct")
     topic = str(payload.get("topic") or "materials science")
     passage = str(payload.get("passage") or "") or passage_for(topic, rng)
-    ctx = _ctx(topic, passage, rng)
+    ctx = _ctx(topic, passage, rng, payload.get("related") or ())
     return _items(_triples(_template(str(payload["task_type"])), ctx, _n(payload), WEAK_SHARE))
 
 

@@ -38,13 +38,20 @@ def _standalone(sentence: str) -> bool:
 
 @dataclass
 class Ctx:
-    """One call's passage and random state. Sentences and windows already used for an item of
-    this call are taken again only when nothing else fits, so a call's items differ."""
+    """One call's passage (and the topic's related passages) and random state. Sentences and
+    windows already used for an item of this call are taken again only when nothing else fits,
+    and the related passages are read once the call's own is used up, so a call's items
+    differ."""
 
     topic: str
     sentences: list[str]
     rng: random.Random
     used: set[str] = field(default_factory=set)
+    more: list[list[str]] = field(default_factory=list)  # related passages' sentences
+
+    @property
+    def blocks(self) -> list[list[str]]:
+        return [self.sentences, *self.more]
 
     def choose(self, candidates: list[str], weights: list[float] | None = None) -> str:
         """One of candidates, preferring those not used yet in this call."""
@@ -55,27 +62,54 @@ class Ctx:
         self.used.add(chosen)
         return chosen
 
+    def fresh(self, test: Callable[[str], bool]) -> list[str]:
+        """Standalone sentences passing test, unused ones of the first passage that has any;
+        else every match in the call's own passage."""
+        for block in self.blocks:
+            found = [s for s in block if test(s) and _standalone(s) and s not in self.used]
+            if found:
+                return found
+        return [s for s in self.sentences if test(s) and _standalone(s)]
+
     def pick(self) -> str:
-        return self.choose([s for s in self.sentences if _standalone(s)] or self.sentences)
+        return self.choose(self.fresh(lambda s: True)
+                           or [s for s in self.sentences if _standalone(s)] or self.sentences)
+
+    def around(self, sentence: str) -> str:
+        """The sentence with its neighbours in its own passage."""
+        block = next((b for b in self.blocks if sentence in b), [sentence])
+        i = block.index(sentence)
+        return " ".join(block[max(0, i - 1) : i + 2])
 
     def window(self, k: int) -> list[str]:
-        """k consecutive sentences, starting on one that stands on its own where possible."""
+        """k consecutive sentences of one passage, starting on one that stands on its own where
+        possible; an unused window of the call's passage first, then of a related one, then
+        one a sentence shorter or longer."""
+        for size in (k, k - 1, k + 1):
+            for b, block in enumerate(self.blocks):
+                if size < 2 or len(block) < size:
+                    continue
+                keys = [f"window {b}:{i}+{size}" for i in range(len(block) - size + 1)
+                        if _standalone(block[i]) and f"window {b}:{i}+{size}" not in self.used]
+                if keys:
+                    return self._window(self.choose(keys))
         if len(self.sentences) <= k:
             return list(self.sentences)
-        starts = range(len(self.sentences) - k + 1)
-        keys = [f"window {i}+{k}" for i in starts if _standalone(self.sentences[i])] or \
-            [f"window {i}+{k}" for i in starts]
-        start = int(self.choose(keys).split()[1].split("+")[0])
-        return self.sentences[start : start + k]
+        return self._window(self.choose([f"window 0:{i}+{k}"
+                                         for i in range(len(self.sentences) - k + 1)]))
+
+    def _window(self, key: str) -> list[str]:
+        where, size = key.split()[1].split("+")
+        b, start = (int(x) for x in where.split(":"))
+        return self.blocks[b][start : start + int(size)]
 
     def best(self, *kinds: str) -> str:
-        """A standalone sentence with terms of these kinds, the richer the likelier; else the
-        richest sentence."""
-        counts = [len(key_terms(s, *kinds)) for s in self.sentences]
-        fit = [(s, n) for s, n in zip(self.sentences, counts, strict=True)
-               if n and _standalone(s)]
+        """A standalone unused sentence with terms of these kinds, the richer the likelier;
+        else the richest sentence of the call's passage."""
+        fit = self.fresh(lambda s: bool(key_terms(s, *kinds)))
         if fit:
-            return self.choose([s for s, _ in fit], [n for _, n in fit])
+            return self.choose(fit, [len(key_terms(s, *kinds)) for s in fit])
+        counts = [len(key_terms(s, *kinds)) for s in self.sentences]
         return max(zip(counts, self.sentences, strict=True))[1]
 
 
@@ -126,8 +160,7 @@ def ner(c: Ctx) -> Triple:
 def question_answering(c: Ctx) -> Triple:
     s = c.best("property", "material")
     term = (key_terms(s, "property", "material", "structure") or [_topic(c)])[0]
-    i = c.sentences.index(s)
-    context = " ".join(c.sentences[max(0, i - 1) : i + 2])  # the answer must be in the input
+    context = c.around(s)  # the answer must be in the input
     return f"According to the text, what is known about “{term}”?", context, s
 
 
@@ -163,7 +196,7 @@ def writing(c: Ctx) -> Triple:
 
 
 def analysis(c: Ctx) -> Triple:
-    both = [x for x in c.sentences if key_terms(x, "process") and key_terms(x, "property")]
+    both = c.fresh(lambda x: bool(key_terms(x, "process") and key_terms(x, "property")))
     s = c.choose(both) if both else c.best("process", "property")
     procs, props = key_terms(s, "process"), key_terms(s, "property")
     if procs and props:
@@ -191,7 +224,9 @@ def code_interpretation(c: Ctx) -> Triple:
 def commonsense(c: Ctx) -> Triple:
     text = " ".join(c.sentences).lower()
     fitting = [r for r in RULES if any(m in text for m in r[3])]
-    proc, prop, effect, materials = c.rng.choice(fitting or RULES)
+    pool = fitting or RULES
+    proc, prop, effect, materials = pool[int(c.choose([f"rule {i}" for i in range(len(pool))])
+                                             .split()[1])]
     mat = next((m for m in materials if m in text), materials[0])
     instr = f"Using general materials knowledge, predict how {proc} changes the {prop}."
     return instr, f"Material: {mat}. Change: {proc}.", f"The {prop} of the {mat} {effect}."
@@ -207,7 +242,7 @@ def information_extraction(c: Ctx) -> Triple:
 
 
 def clustering(c: Ctx) -> Triple:
-    text = " ".join(c.sentences)
+    text = " ".join(c.window(3))
     groups = {"materials": key_terms(text, "material")[:4] or ["steel"],
               "properties": key_terms(text, "property")[:4] or ["strength"],
               "processes": key_terms(text, "process")[:4] or ["annealing"]}
@@ -235,7 +270,7 @@ _NEG = "degrade degraded decrease decreased lower loss fail failure crack cracki
 
 
 def sentiment(c: Ctx) -> Triple:
-    about = [x for x in c.sentences if key_terms(x, "material", "property") and _standalone(x)]
+    about = c.fresh(lambda x: bool(key_terms(x, "material", "property")))
     s = c.choose(about) if about else c.pick()
     lw = [w.lower() for w in words(s)]
     pos, neg = [w for w in lw if w in _POS.split()], [w for w in lw if w in _NEG.split()]
@@ -283,7 +318,7 @@ def _jargon(text: str) -> list[str]:
 
 
 def simplification(c: Ctx) -> Triple:
-    glossed = [x for x in c.sentences if _standalone(x) and _jargon(x)]
+    glossed = c.fresh(lambda x: bool(_jargon(x)))
     s = c.choose(glossed) if glossed else c.pick()
     out = " ".join(PLAIN_WORDS.get(w.lower(), w) for w in s.split())
     for term in _jargon(out)[:2]:
@@ -314,14 +349,14 @@ def _tag(w: str, first: bool) -> str:
 
 
 def pos_tagging(c: Ctx) -> Triple:
-    short = [s for s in c.sentences if len(words(s)) <= 20 and _standalone(s)]
+    short = c.fresh(lambda s: len(words(s)) <= 20)
     s = c.choose(short) if short else min(c.sentences, key=len)
     out = " ".join(f"{t}/{_tag(t, i == 0)}" for i, t in enumerate(words(s)))
     return "Tag each word with its Penn Treebank part-of-speech tag.", s, out
 
 
 def relation_extraction(c: Ctx) -> Triple:
-    both = [x for x in c.sentences if key_terms(x, "material") and key_terms(x, "property")]
+    both = c.fresh(lambda x: bool(key_terms(x, "material") and key_terms(x, "property")))
     s = c.choose(both) if both else c.best("material")
     mats = key_terms(s, "material") or [_topic(c)]
     props = key_terms(s, "property") or key_terms(s, "process", "structure")

@@ -10,6 +10,11 @@ import pandas as pd
 from honeybee_core.store.base import Tables
 from honeybee_core.store.database import Cursor
 
+NEWEST = "newest"  # grade reads: each run's newest graded weights (None: every weights)
+# Newest first: a run's final adapter, then its checkpoints and stopped adapters by step.
+_WEIGHTS_ORDER = ("CASE WHEN weights = 'final' THEN 9223372036854775807 ELSE coalesce(TRY_CAST("
+                  "regexp_extract(weights, '([0-9]+)$', 1) AS BIGINT), -1) END DESC, weights DESC")
+
 
 class EvaluationTables(Tables):
     """Grades of student answers, by evaluator and rubric, and the weak ones."""
@@ -28,9 +33,19 @@ class EvaluationTables(Tables):
             " WHERE i.duplicate_of IS NULL ORDER BY i.id"
         ).df()
 
-    def evaluation_count(self, run_id: str) -> int:
+    def evaluation_count(self, run_id: str, weights: str | None = None) -> int:
+        """Grades of a run (of one of its weights, when given)."""
         return int(self.db.cursor().execute(
-            "SELECT count(*) FROM evaluations WHERE run_id = ?", [run_id]).fetchall()[0][0])
+            "SELECT count(*) FROM evaluations WHERE run_id = ?"
+            " AND (?::VARCHAR IS NULL OR weights = ?)", [run_id, weights, weights]
+        ).fetchall()[0][0])
+
+    def graded_weights(self, run_id: str, evaluator: str | None = None) -> list[str]:
+        """The weights of a run that have grades (from evaluator, when given), newest first."""
+        return [r[0] for r in self.db.cursor().execute(
+            "SELECT DISTINCT weights FROM evaluations WHERE run_id = ?"
+            " AND (?::VARCHAR IS NULL OR evaluator = ?) ORDER BY " + _WEIGHTS_ORDER,
+            [run_id, evaluator, evaluator]).fetchall()]
 
     def evaluators(self) -> pd.DataFrame:
         """evaluator, rubric_version, graded answers and the latest grade time, most used first."""
@@ -40,11 +55,15 @@ class EvaluationTables(Tables):
             " ORDER BY n DESC, last_at DESC, evaluator"
         ).df()
 
-    def weak_answers(self, run_id: str, evaluator: str | None, threshold: float) -> pd.DataFrame:
-        """A run's graded items below threshold on any dimension (grades averaged over the
-        evaluators, newest rubric of each), weakest first, with what feedback needs."""
+    def weak_answers(self, run_id: str, evaluator: str | None, threshold: float,
+                     weights: str = NEWEST) -> pd.DataFrame:
+        """A run's graded items below threshold on any dimension (grades of one weights of the
+        run, by default its newest graded, averaged over the evaluators, newest rubric of
+        each), weakest first, with what feedback needs and the weights graded."""
+        if weights == NEWEST:
+            weights = next(iter(self.graded_weights(run_id, evaluator)), "final")
         return self.db.cursor().execute(
-            "WITH latest AS (SELECT * FROM evaluations WHERE run_id = ?"
+            "WITH latest AS (SELECT * FROM evaluations WHERE run_id = ? AND weights = ?"
             " AND (?::VARCHAR IS NULL OR evaluator = ?) QUALIFY row_number() OVER"
             " (PARTITION BY instruction_id, evaluator ORDER BY created_at DESC,"
             " rubric_version DESC) = 1),"
@@ -53,46 +72,56 @@ class EvaluationTables(Tables):
             " min(answer) AS answer, string_agg(rationale, ' | ' ORDER BY evaluator) AS rationale"
             " FROM latest GROUP BY instruction_id)"
             " SELECT i.id, i.stage, i.topic, i.task_type, i.instruction, i.input, i.output,"
-            " g.answer, g.accuracy, g.completeness, g.reasonableness, g.rationale"
-            " FROM g JOIN instructions i ON i.id = g.instruction_id"
+            " g.answer, g.accuracy, g.completeness, g.reasonableness, g.rationale,"
+            " ?::VARCHAR AS weights FROM g JOIN instructions i ON i.id = g.instruction_id"
             " WHERE least(g.accuracy, g.completeness, g.reasonableness) < ?"
             " ORDER BY (g.accuracy + g.completeness + g.reasonableness), i.id",
-            [run_id, evaluator, evaluator, threshold],
+            [run_id, weights, evaluator, evaluator, weights, threshold],
         ).df()
 
-    # Grades keyed by decoding, and the held-out set every row is graded on.
+    # Grades keyed by decoding and weights, and the held-out set every row is graded on.
     def insert_grade(self, cur: Cursor, row: dict[str, Any]) -> None:
-        """One grade (with how its answer was decoded) in the caller's transaction; a repeat of
-        the same key is ignored."""
-        cols = ["run_id", "instruction_id", "evaluator", "rubric_version", "decoding", "answer",
-                "accuracy", "completeness", "reasonableness", "rationale"]
+        """One grade (with how its answer was decoded and which weights answered; 'final' when
+        not given) in the caller's transaction; a repeat of the same key is ignored."""
+        cols = ["run_id", "instruction_id", "evaluator", "rubric_version", "decoding", "weights",
+                "answer", "accuracy", "completeness", "reasonableness", "rationale"]
+        values = [row.get(c) for c in cols]
+        values[5] = values[5] or "final"
         cur.execute(
             "INSERT INTO evaluations (" + ", ".join(cols) + ") VALUES ("
-            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING",
-            [row.get(c) for c in cols],
+            + ", ".join("?" for _ in cols) + ") ON CONFLICT DO NOTHING", values,
         ).fetchall()
 
     def graded_ids(self, evaluator: str, rubric_version: str, run_id: str,
-                   decoding: str) -> set[str]:
-        """Items one row (run and decoding) already has a grade for from this evaluator."""
+                   decoding: str, weights: str = "final") -> set[str]:
+        """Items one row (run, decoding and weights) already has a grade for from this
+        evaluator."""
         return {r[0] for r in self.db.cursor().execute(
             "SELECT instruction_id FROM evaluations WHERE evaluator = ? AND rubric_version = ?"
-            " AND run_id = ? AND decoding = ?",
-            [evaluator, rubric_version, run_id, decoding]).fetchall()}
+            " AND run_id = ? AND decoding = ? AND weights = ?",
+            [evaluator, rubric_version, run_id, decoding, weights]).fetchall()}
 
-    def grade_rows(self, evaluator: str, rubric_version: str) -> pd.DataFrame:
-        """Every grade of one evaluator and rubric with its item, reference, decoding and the
-        run's stage (NULL for rows that are not training runs)."""
+    def grade_rows(self, evaluator: str, rubric_version: str,
+                   weights: str | None = NEWEST) -> pd.DataFrame:
+        """Grades of one evaluator and rubric with their item, reference, decoding, weights and
+        the run's stage (NULL for rows that are not training runs): of each run and decoding
+        only its newest graded weights by default, every weights when None."""
+        newest = weights == NEWEST
         return self.db.cursor().execute(
-            "SELECT e.run_id, e.decoding, r.stage AS run_stage, r.started_at AS run_started_at,"
+            "WITH e AS (SELECT *, dense_rank() OVER (PARTITION BY run_id, decoding ORDER BY "
+            + _WEIGHTS_ORDER + ") AS weights_rank FROM evaluations"
+            " WHERE evaluator = ? AND rubric_version = ?)"
+            " SELECT e.run_id, e.decoding, e.weights, r.stage AS run_stage,"
+            " r.started_at AS run_started_at,"
             " e.instruction_id, i.stage, i.topic, i.task_type, i.instruction, i.input,"
             " i.output AS reference, e.answer, e.accuracy, e.completeness, e.reasonableness,"
-            " e.rationale, e.created_at FROM evaluations e"
+            " e.rationale, e.created_at FROM e"
             " JOIN instructions i ON i.id = e.instruction_id"
             " LEFT JOIN training_runs r ON r.id = e.run_id"
-            " WHERE e.evaluator = ? AND e.rubric_version = ?"
-            " ORDER BY e.run_id, e.decoding, e.instruction_id",
-            [evaluator, rubric_version],
+            " WHERE (NOT ? OR e.weights_rank = 1)"
+            " AND (? OR ?::VARCHAR IS NULL OR e.weights = ?)"
+            " ORDER BY e.run_id, e.decoding, e.weights_rank, e.instruction_id",
+            [evaluator, rubric_version, newest, newest, weights, weights],
         ).df()
 
     def insert_heldout_set(self, cur: Cursor, row: dict[str, Any], ids: list[str]) -> None:

@@ -29,6 +29,11 @@ class JobTables(Tables):
         ).fetchall()
         return rows[0][0] if rows else None
 
+    def finished_job_count(self, kind: str) -> int:
+        return int(self.db.cursor().execute(
+            "SELECT count(*) FROM jobs WHERE kind = ? AND status = 'finished'", [kind]
+        ).fetchall()[0][0])
+
     def update_job(self, job_id: str, cur: Cursor | None = None, **fields: Any) -> None:
         """Set job columns (a whitelist) and the heartbeat; inside cur's transaction if given."""
         allowed = {"status", "progress_done", "progress_total", "cost_usd", "batch_ids", "error",

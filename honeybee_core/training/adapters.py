@@ -17,6 +17,8 @@ from honeybee_core.training.status import checkpoint_step
 
 ADAPTER_DIR = "adapter"
 ADAPTER_CONFIG = "adapter_config.json"
+FINAL = "final"  # the grade key of a finished run's adapter (and of rows that are not runs)
+STOPPED = "stopped-at-"  # + step: the adapter a clean stop saved, before a resume trains on
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,21 @@ class Weights:
     path: Path
     source: str  # "adapter" or the checkpoint folder's name ("checkpoint-40")
     step: int | None  # the optimizer step the weights were saved at, when known
+    stopped: bool = False  # an adapter saved by a clean stop (a resume trains on from it)
 
     @property
     def is_checkpoint(self) -> bool:
         return self.source != ADAPTER_DIR
+
+    @property
+    def label(self) -> str:
+        """The weights' part of a grade key: 'final', 'checkpoint-40' or 'stopped-at-12'.
+        Different weights of one run get different labels, so each is graded on its own."""
+        if self.is_checkpoint:
+            return self.source
+        if self.stopped and self.step is not None:
+            return f"{STOPPED}{self.step}"
+        return FINAL
 
     @property
     def note(self) -> str:
@@ -38,23 +51,52 @@ class Weights:
         if self.is_checkpoint:
             return (f"its last checkpoint, {self.source}{at}: the run has no newer final "
                     "adapter")
+        if self.stopped:
+            return f"the adapter it saved when stopped{at}"
         return f"its final adapter{at}"
 
 
-def _adapter_step(adapter: Path) -> int | None:
+def describe(label: str) -> str:
+    """A grade key's weights in words: 'final adapter', 'checkpoint-40', 'adapter saved when
+    stopped at step 12'."""
+    if label == FINAL:
+        return "final adapter"
+    if label.startswith(STOPPED):
+        return f"adapter saved when stopped at step {label.removeprefix(STOPPED)}"
+    return label
+
+
+def label_step(label: str) -> float:
+    """Where a grade key's weights sit in training: their step, the final adapter last."""
+    if label == FINAL:
+        return float("inf")
+    digits = label.rpartition("-")[2]
+    return float(digits) if digits.isdigit() else -1.0
+
+
+def _adapter_manifest(adapter: Path) -> tuple[int | None, bool]:
+    """(the step the adapter was saved at, whether a clean stop saved it) from its manifest."""
     try:
         manifest = json.loads((adapter / "manifest.json").read_text(encoding="utf-8"))
-        return int(manifest["metrics"]["global_step"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    except (OSError, ValueError):
+        return None, False
+    try:
+        step = int(manifest["metrics"]["global_step"])
+    except (KeyError, TypeError, ValueError):
+        step = None
+    return step, manifest.get("state") == "stopped"
+
+
+def _adapter(adapter: Path) -> Weights:
+    step, stopped = _adapter_manifest(adapter)
+    return Weights(adapter, ADAPTER_DIR, step, stopped)
 
 
 def find_weights(run_dir: str | Path) -> Weights | None:
     """The newest loadable LoRA weights of a run folder, or None when it has none yet."""
     run_dir = Path(run_dir)
     adapter = run_dir / ADAPTER_DIR
-    final = Weights(adapter, ADAPTER_DIR, _adapter_step(adapter)) \
-        if (adapter / ADAPTER_CONFIG).is_file() else None
+    final = _adapter(adapter) if (adapter / ADAPTER_CONFIG).is_file() else None
     ckpt = last_checkpoint(run_dir)
     latest = Weights(ckpt, ckpt.name, checkpoint_step(ckpt)) \
         if ckpt is not None and (ckpt / ADAPTER_CONFIG).is_file() else None
@@ -68,5 +110,5 @@ def weights_at(path: str | Path) -> Weights:
     """The Weights of one adapter or checkpoint folder (as a student process is told)."""
     path = Path(path)
     if path.name == ADAPTER_DIR:
-        return Weights(path, ADAPTER_DIR, _adapter_step(path))
+        return _adapter(path)
     return Weights(path, path.name, checkpoint_step(path))

@@ -302,3 +302,28 @@ def test_grades_from_before_the_decoding_column_migrate_as_greedy(tmp_path):
         assert repo.table_counts()["evaluations"] == 2
     finally:
         repo.db.close()
+
+
+def test_grades_from_before_the_weights_column_migrate_as_the_final_adapter(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con, [m for m in MIGRATIONS if m.name < "0007_grade_weights"])
+    con.execute("INSERT INTO evaluations (run_id, instruction_id, evaluator, rubric_version,"
+                " decoding, answer, accuracy, completeness, reasonableness) VALUES"
+                " ('run1', 'i1', 'offline:heuristic-v1', 'evaluate_v2', 'greedy-8', 'a', 1, 2, 3)")
+    con.close()
+    repo = Repository(open_database(path))
+    try:
+        assert repo.graded_weights("run1") == ["final"]
+        assert repo.graded_ids("offline:heuristic-v1", "evaluate_v2", "run1", "greedy-8",
+                               "final") == {"i1"}
+        with repo.db.transaction() as cur:  # the same item from a checkpoint: a row of its own
+            repo.insert_grade(cur, {"run_id": "run1", "instruction_id": "i1",
+                                    "evaluator": "offline:heuristic-v1",
+                                    "rubric_version": "evaluate_v2", "decoding": "greedy-8",
+                                    "weights": "checkpoint-4", "answer": "b", "accuracy": 4,
+                                    "completeness": 5, "reasonableness": 6, "rationale": ""})
+        assert repo.evaluation_count("run1") == 2
+        assert repo.evaluation_count("run1", "checkpoint-4") == 1
+    finally:
+        repo.db.close()

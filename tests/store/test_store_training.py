@@ -100,3 +100,29 @@ def test_evaluation_round_trip_and_weak_answers(filled):
     assert filled.weak_answers("run1", "eval:a", threshold=50)["id"].tolist() == ["item00001"]
     candidates = filled.evaluation_candidates()
     assert len(candidates) == 9 and candidates["vmean"].notna().all()
+
+
+def test_grades_of_each_weights_are_kept_and_the_newest_are_read(filled):
+    filled.insert_run(run_row())
+    with filled.db.transaction() as cur:
+        for weights, value in (("checkpoint-8", 10), ("checkpoint-12", 30),
+                               ("stopped-at-10", 20)):
+            for item in ("item00000", "item00001"):
+                filled.insert_grade(cur, grade("run1", item, value) | {"weights": weights})
+        filled.insert_grade(cur, grade("base", "item00000", 5))  # no weights given: 'final'
+    assert filled.graded_weights("run1") == ["checkpoint-12", "stopped-at-10", "checkpoint-8"]
+    assert filled.graded_ids("eval:a", "e1", "run1", "greedy", "checkpoint-8") == {
+        "item00000", "item00001"}
+    assert filled.graded_ids("eval:a", "e1", "run1", "greedy") == set()  # nothing 'final' yet
+    newest = filled.grade_rows("eval:a", "e1")
+    assert sorted(zip(newest["run_id"], newest["weights"], newest["accuracy"], strict=True)) == [
+        ("base", "final", 5), ("run1", "checkpoint-12", 30), ("run1", "checkpoint-12", 30)]
+    assert len(filled.grade_rows("eval:a", "e1", weights=None)) == 7
+    assert set(filled.grade_rows("eval:a", "e1", weights="checkpoint-8")["accuracy"]) == {10}
+    with filled.db.transaction() as cur:
+        filled.insert_grade(cur, grade("run1", "item00001", 90) | {"weights": "final"})
+    assert filled.graded_weights("run1")[0] == "final"
+    weak = filled.weak_answers("run1", None, threshold=50)
+    assert weak.empty  # the final adapter's one grade is 90
+    assert filled.weak_answers("run1", None, 50, weights="checkpoint-12")["weights"].tolist() \
+        == ["checkpoint-12", "checkpoint-12"]

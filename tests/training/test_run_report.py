@@ -9,7 +9,7 @@ from pathlib import Path
 from honeybee_core import run_report
 from honeybee_core import training_runs as runs
 from honeybee_core.auth import CLI_ACTOR
-from honeybee_core.training.adapters import find_weights
+from honeybee_core.training.adapters import describe, find_weights, label_step, weights_at
 
 
 def adapter(folder: Path, step: int | None = None, *, checkpoint: bool = False) -> Path:
@@ -35,6 +35,24 @@ def test_the_newest_weights_are_chosen_and_named(tmp_path):
     assert find_weights(run).note == "its final adapter (step 16)"
     adapter(run / "checkpoint-20", 20, checkpoint=True)  # resumed, then killed at 23
     assert find_weights(run).source == "checkpoint-20"
+
+
+def test_each_weights_of_a_run_has_its_own_grade_label(tmp_path):
+    run = tmp_path / "run"
+    adapter(run / "checkpoint-8", 8, checkpoint=True)
+    assert find_weights(run).label == "checkpoint-8"
+    stopped = adapter(run / "adapter")
+    (stopped / "manifest.json").write_text(json.dumps(
+        {"state": "stopped", "metrics": {"global_step": 11}}))
+    weights = find_weights(run)
+    assert (weights.label, weights.note) == (
+        "stopped-at-11", "the adapter it saved when stopped (step 11)")
+    assert describe(weights.label) == "adapter saved when stopped at step 11"
+    (stopped / "manifest.json").write_text(json.dumps(  # resumed to the end: saved again
+        {"state": "finished", "metrics": {"global_step": 30}}))
+    assert weights_at(stopped).label == "final" and describe("final") == "final adapter"
+    assert sorted(["final", "checkpoint-12", "stopped-at-11", "checkpoint-8"],
+                  key=label_step) == ["checkpoint-8", "stopped-at-11", "checkpoint-12", "final"]
 
 
 def test_progress_lines_say_what_a_run_is_doing():
