@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from honeybee_core import auth, transfer
-from honeybee_core.cli.common import DbOption, JsonOption, app, emit, open_repo
+from honeybee_core.cli.common import DbOption, JsonOption, app, cli_actor, emit, open_repo
 
 
 @app.command()
@@ -24,7 +23,7 @@ def init(
     if demo:
         from honeybee_core.demo import seed_demo  # pulls in the pipeline; only when asked
 
-        seeded = seed_demo(repo, actor=auth.CLI_ACTOR)
+        seeded = seed_demo(repo, actor=cli_actor())
     note = f" Seeded the offline demo: {seeded}." if seeded else ""
     emit({"db": repo.db.path, "demo": seeded, **repo.stats()}, as_json,
          f"Database ready at {repo.db.path}.{note}")
@@ -41,8 +40,10 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import instruction triples (and verifier scores); a file with any bad record adds nothing."""
+    from honeybee_core import transfer
+
     result = transfer.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier,
-                                  actor=auth.CLI_ACTOR)
+                                  actor=cli_actor())
     emit(
         result.as_dict(), as_json,
         f"{result.records} records ({result.format}): {result.new_items} new items, "
@@ -65,7 +66,9 @@ def import_ratings(
 ) -> None:
     """Add expert ratings; an existing rating by someone else is never replaced without
     --replace, and a replaced rating keeps its history."""
-    result = transfer.import_ratings(open_repo(db), file, annotator=annotator, actor=auth.CLI_ACTOR,
+    from honeybee_core import transfer
+
+    result = transfer.import_ratings(open_repo(db), file, annotator=annotator, actor=cli_actor(),
                                 replace=replace, create_annotators=create_annotators)
     created = (f" Created accounts: {', '.join(result.new_annotators)}."
                if result.new_annotators else "")
@@ -89,8 +92,10 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Export everything, the approved items or a snapshot; never overwrites without --force."""
+    from honeybee_core import transfer
+
     result = transfer.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot,
-                              force=force, actor=auth.CLI_ACTOR)
+                              force=force, actor=cli_actor())
     emit(result.as_dict(), as_json, f"Wrote {result.items} items to {result.path}.")
 
 

@@ -60,7 +60,8 @@ def migrate(con: Cursor, migrations: list[Migration] | None = None) -> list[str]
     """Apply every migration whose name is not yet recorded in _migrations, in order, each in
     its own transaction; return the names applied."""
     known = MIGRATIONS if migrations is None else migrations
-    _check_not_newer(con, "the database", [m.name for m in known])
+    if _check_not_newer(con, "the database", [m.name for m in known]) >= {m.name for m in known}:
+        return []  # up to date: opening writes nothing
     con.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
@@ -93,20 +94,24 @@ def _tables(con: Cursor) -> set[str]:
     ).fetchall()}
 
 
-def _check_not_newer(con: Cursor, where: str, known: list[str]) -> None:
+def _check_not_newer(con: Cursor, where: str, known: list[str]) -> set[str]:
     """Refuse a database that records migrations this code does not have (a newer version wrote
-    it): writing to it with an older schema in mind could damage data the newer one relies on."""
+    it): writing to it with an older schema in mind could damage data the newer one relies on.
+    Returns the names recorded (only those of named files once the name index exists)."""
     if "_migrations" not in _tables(con):
-        return
+        return set()
     old_names = {old for _, old, _ in _UNNAMED}
-    unknown = [row[0] for row in con.execute("SELECT name FROM _migrations ORDER BY id").fetchall()
-               if row[0] not in known and row[0] not in old_names]
+    names = [row[0] for row in con.execute("SELECT name FROM _migrations ORDER BY id").fetchall()]
+    unknown = [name for name in names if name not in known and name not in old_names]
     if unknown:
         raise DatabaseFileError(
             f"{where} was written by a newer version of HoneyBee Studio (it has migration "
             f"{unknown[0]!r}, unknown here); upgrade honeybee-studio to open it, or point --db / "
             "HONEYBEE_DB at another file. Nothing was changed."
         )
+    indexed = con.execute("SELECT count(*) FROM duckdb_indexes()"
+                          " WHERE index_name = '_migrations_name'").fetchall()[0][0]
+    return set(names) if indexed else set()
 
 
 def _check_ours(con: Cursor, path: Path) -> None:
