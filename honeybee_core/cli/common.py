@@ -13,6 +13,7 @@ import typer
 
 from honeybee_core.cli import path_coercion
 from honeybee_core.store import Repository, open_database
+from honeybee_core.store.database import open_for_reading
 
 if TYPE_CHECKING:
     from honeybee_core.auth import Actor
@@ -23,6 +24,12 @@ app = typer.Typer(
     help="HoneyBee Studio: MatSci-Instruct data, review and finetuning.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
+
+
+@app.callback()
+def _group() -> None:
+    # a callback keeps the app a group when `honeybee CMD` registered one command only
+    pass
 
 DbOption = Annotated[
     Path | None,
@@ -45,10 +52,20 @@ def cli_actor() -> Actor:
     return CLI_ACTOR
 
 
+def db_file(db: Path | None) -> Path:
+    """--db, else the configured file."""
+    # HONEYBEE_DB outranks .env and the default in the settings, so it is read without them
+    return Path(db or os.environ.get("HONEYBEE_DB") or get_settings().db)
+
+
 def open_repo(db: Path | None) -> Repository:
     """The repository on --db, else the configured file; created and migrated on first use."""
-    # HONEYBEE_DB outranks .env and the default in the settings, so it is read without them
-    return Repository(open_database(db or os.environ.get("HONEYBEE_DB") or get_settings().db))
+    return Repository(open_database(db_file(db)))
+
+
+def read_repo(db: Path | None) -> Repository:
+    """open_repo for a command that only reads: an up-to-date file is opened read-only."""
+    return Repository(open_for_reading(db_file(db)))
 
 
 def emit(payload: dict[str, Any], as_json: bool, human: str) -> None:

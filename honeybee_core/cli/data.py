@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from honeybee_core.cli.common import DbOption, JsonOption, app, cli_actor, emit, open_repo
+from honeybee_core.cli.common import (
+    DbOption,
+    JsonOption,
+    app,
+    cli_actor,
+    emit,
+    open_repo,
+    read_repo,
+)
 
 
 @app.command()
@@ -102,7 +110,7 @@ def export(
 @app.command()
 def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Counts of items, scored, rated, approved and rejected, and items per stage."""
-    numbers = open_repo(db).stats()
+    numbers = read_repo(db).stats()
     human = "\n".join(
         f"{k}: {v}" for k, v in numbers.items() if k != "by_stage"
     ) + "\nby_stage: " + ", ".join(f"{s}={n}" for s, n in numbers["by_stage"].items())

@@ -114,8 +114,9 @@ def _check_not_newer(con: Cursor, where: str, known: list[str]) -> set[str]:
     return set(names) if indexed else set()
 
 
-def _check_ours(con: Cursor, path: Path) -> None:
-    """A file with tables but no _migrations belongs to another program: leave it alone."""
+def _check_ours(con: Cursor, path: Path) -> set[str]:
+    """A file with tables but no _migrations belongs to another program: leave it alone.
+    Returns the migrations recorded (as _check_not_newer)."""
     tables = _tables(con)
     if tables and "_migrations" not in tables:
         shown = ", ".join(sorted(tables)[:3])
@@ -123,7 +124,7 @@ def _check_ours(con: Cursor, path: Path) -> None:
             f"{path} is a DuckDB database of another program (tables {shown}), not a HoneyBee "
             "database; nothing was changed. Point --db / HONEYBEE_DB at another file."
         )
-    _check_not_newer(con, str(path), [m.name for m in MIGRATIONS])
+    return _check_not_newer(con, str(path), [m.name for m in MIGRATIONS])
 
 
 _LOCK_PID = re.compile(r"PID (\d+)")
@@ -241,3 +242,27 @@ def open_database(
     if migrate_now and not read_only:
         migrate(con)
     return Database(con, str(path))
+
+
+def open_for_reading(path: str | Path) -> Database:
+    """An existing, up-to-date database opened read-only in one connection, taking no write lock
+    (for a command that only reads); a new, older, foreign or damaged file, or one this process
+    holds open already, goes through open_database (created, migrated or refused as there)."""
+    path = Path(path)
+    if str(path) == ":memory:" or not path.is_file():
+        return open_database(path)
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=_CONFIG)
+    except duckdb.Error:
+        return open_database(path)  # which says why in one sentence, or opens the held file
+    try:
+        current = _check_ours(con, path) >= {m.name for m in MIGRATIONS}
+    except duckdb.Error:
+        current = False
+    except BaseException:
+        con.close()
+        raise
+    if current:
+        return Database(con, str(path))
+    con.close()
+    return open_database(path)
