@@ -17,6 +17,8 @@ CLI part, on a database of 2,000 items (half of them scored):
 App part, on the same database (HONEYBEE_AUTH=none, so the first page is Home):
 - peer_hello_streamlit: a fresh interpreter that runs `AppTest.from_file(hello.py).run()`, where
   hello.py is `st.title("Hello world")`;
+- peer_hello_dataframe: hello.py plus one st.dataframe of one row (what any page with a table
+  costs: Streamlit loads pandas, numpy and pyarrow for it), the floor for a first page with tables;
 - ours_app_first_run: the same for app.py (Streamlit's own start-up is in both; the child
   checks that the page rendered without an exception).
 This script imports nothing heavy itself (it builds the database in a child process): a child's
@@ -59,6 +61,7 @@ with database.transaction() as cur:  # 2,000 items, half of them scored
 database.close()
 """
 HELLO = 'import streamlit as st\n\nst.title("Hello world")\n'
+HELLO_TABLE = HELLO + 'st.dataframe([{"stage": 1, "items": 2}])\n'
 FIRST_RUN = """
 import sys
 from streamlit.testing.v1 import AppTest
@@ -97,9 +100,12 @@ def kinds(folder: Path, db: Path, env: dict[str, str], part: str) -> dict[str, t
     if part in ("app", "all"):
         hello = folder / "hello.py"
         hello.write_text(HELLO)
+        (folder / "hello_table.py").write_text(HELLO_TABLE)
         app_env = {**env, "HONEYBEE_DB": str(db), "HONEYBEE_AUTH": "none"}
         out |= {
             "peer_hello_streamlit": ([py, "-c", FIRST_RUN, str(hello), "Hello world"], env),
+            "peer_hello_dataframe": ([py, "-c", FIRST_RUN, str(folder / "hello_table.py"),
+                                      "Hello world"], env),
             "ours_app_first_run": ([py, "-c", FIRST_RUN, str(ROOT / "app.py"),
                                     "🐝 HoneyBee Studio"], app_env),
         }
@@ -110,7 +116,8 @@ RATIOS = {
     "ours_stats_db": ("peer_duckdb_stats", "peer_import_duckdb"),
     "ours_stats_env": ("peer_duckdb_stats", "peer_import_duckdb"),
     "ours_stats_settings": ("peer_duckdb_stats", "peer_import_duckdb"),
-    "ours_app_first_run": ("peer_hello_streamlit",),
+    "ours_app_first_run": ("peer_hello_streamlit", "peer_hello_dataframe"),
+    "peer_hello_dataframe": ("peer_hello_streamlit",),
 }
 
 
