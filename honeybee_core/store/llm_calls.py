@@ -41,6 +41,7 @@ class LlmCallTables(Tables):
         "parsed", "ok", "error", "input_tokens", "output_tokens", "cost_usd", "latency_ms",
         "attempt", "batch", "job_id", "created_at",
     )
+
     @staticmethod
     def _llm_call_schema() -> pa.Schema:
         import pyarrow as pa
