@@ -36,6 +36,7 @@ bench: install
 	$(PY) benchmarks/pipeline.py
 	$(PY) benchmarks/train.py
 	$(PY) benchmarks/matsci_nlp.py
+	$(PY) benchmarks/startup.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,13 +21,11 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
 
 if TYPE_CHECKING:
     import pandas as pd
+    from argon2 import PasswordHasher
 
     from honeybee_core.store import Repository
 
@@ -55,7 +53,6 @@ _WHAT = {
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[\w][\w .@+-]{0,63}$")
 RESERVED_NAMES = frozenset({"cli", "demo", "system", "sso"})  # names the audit uses for tools
-_hasher = PasswordHasher()
 
 
 @dataclass(frozen=True)
@@ -186,21 +183,31 @@ def hash_password(password: str) -> str:
         raise InputError(
             f"The password is shorter than {MIN_PASSWORD_LENGTH} characters; choose a longer one."
         )
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether password matches password_hash; a missing or broken hash never matches."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+        return _hasher().verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 @cache
+def _hasher() -> PasswordHasher:
+    # argon2 loads on the first password, not with every page and command that imports auth
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@cache
 def _dummy_hash() -> str:
     # verified against when the name is unknown, so a wrong name costs as long as a wrong password
-    return _hasher.hash("not a real password")
+    return _hasher().hash("not a real password")
 
 
 def lookup(repo: Repository, name: str) -> Actor | None:

@@ -11,15 +11,16 @@ database; every page shows a "demo data" badge while the demo items are there.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from honeybee_core.auth import DEMO_ACTOR, Actor, require, writes
-from honeybee_core.config import Settings, get_settings
 from honeybee_core.domain import SCORE_COLUMNS
-from honeybee_core.pipeline import jobs
-from honeybee_core.pipeline.instructor import GenerateParams
 from honeybee_core.store import Repository
+
+if TYPE_CHECKING:  # every page asks demo_items; the seeding's libraries load when it runs
+    import numpy as np
+
+    from honeybee_core.config import Settings
 
 DEMO_EXPERTS = ("demo-expert-a", "demo-expert-b")
 SHARED_NOISE = 0.9    # the experts' own view, in units of the verifier's spread per dimension
@@ -31,6 +32,10 @@ def seed_demo(repo: Repository, settings: Settings | None = None, *,
               actor: Actor) -> dict[str, int] | None:
     """Seed an empty database; returns the counts, or None when the database already has items.
     The jobs run as auth.DEMO_ACTOR, whose name marks the demo's items."""
+    from honeybee_core.config import get_settings
+    from honeybee_core.pipeline import jobs
+    from honeybee_core.pipeline.instructor import GenerateParams
+
     require(actor, "import_data", repo)
     settings = settings or get_settings()
     if repo.stats()["instructions"] > 0 or settings.demo_items == 0:
@@ -53,6 +58,8 @@ def demo_items(repo: Repository) -> int:
 def simulated_ratings(verifier: np.ndarray, n_experts: int, seed: int) -> np.ndarray:
     """(experts, items, 4) 0-100 scores: the verifier's plus a shared and a personal deviation,
     each scaled to the spread of the verifier's scores on that dimension."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     spread = np.maximum(verifier.std(axis=0), 5.0)
     shared = rng.normal(0.0, SHARED_NOISE, verifier.shape) * spread
@@ -61,6 +68,9 @@ def simulated_ratings(verifier: np.ndarray, n_experts: int, seed: int) -> np.nda
 
 
 def _demo_ratings(repo: Repository, n_items: int = 80, seed: int = 7) -> int:
+    import numpy as np
+    import pandas as pd
+
     scores = repo.verifier_scores()
     if scores.empty:
         return 0

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.auth import (
     RESERVED_NAMES,
@@ -29,6 +27,9 @@ from honeybee_core.auth import (
 )
 from honeybee_core.errors import InputError, NotFoundError, PermissionDeniedError
 from honeybee_core.store import Cursor, Repository
+
+if TYPE_CHECKING:  # hints only: the sign-in page loads no frame library
+    import pandas as pd
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 # One process owns the database (DuckDB's single writer), so a process-wide lock makes "is there

@@ -50,7 +50,7 @@ def _signed_out(pages: Sequence[PageSpec]) -> StreamlitPage:
         here = "/" if i == 0 else f"/{_slug(spec)}"  # the first page is served at the root
         entries.append(st.Page(partial(sign_in_form.render, here), title=spec.title, icon=spec.icon,
                                url_path=_slug(spec), default=i == 0, visibility="hidden"))
-    entries.append(st.Page("views/sign_in.py", title="Sign in", icon="🔑"))
+    entries.append(st.Page("views/sign_in.py", title="Sign in", icon=":material/key:"))
     return st.navigation(entries, position="sidebar" if open_home else "hidden")
 
 

@@ -33,7 +33,10 @@ else:
         {"stage": list(stats["by_stage"]), "items": list(stats["by_stage"].values())}
     )
     st.subheader("Items by stage")
-    st.bar_chart(by_stage, x="stage", y="items")
+    # a bar in each row: a chart would load altair, the slowest part of the app's first page
+    st.dataframe(by_stage, hide_index=True, key="home_by_stage", column_config={
+        "items": st.column_config.ProgressColumn(
+            "items", format="%d", min_value=0, max_value=max(stats["by_stage"].values()))})
     rate = summary.pass_rate
     st.metric(f"Verifier pass rate ({summary.rule})",
               "no scores yet" if rate is None else f"{rate:.0%}",
@@ -47,8 +50,14 @@ else:
     st.dataframe(readable(summary.reviewers), hide_index=True, key="home_reviewers")
 jobs_col, runs_col = st.columns(2)
 jobs_col.subheader("Latest jobs")
-jobs_col.dataframe(readable(summary.jobs.reindex(columns=JOB_COLUMNS)), hide_index=True,
-                   key="home_jobs")
+if summary.jobs.empty:
+    jobs_col.caption("No jobs yet.")
+else:
+    jobs_col.dataframe(readable(summary.jobs.reindex(columns=JOB_COLUMNS)), hide_index=True,
+                       key="home_jobs")
 runs_col.subheader("Latest training runs")
-runs_col.dataframe(readable(summary.runs.reindex(columns=RUN_COLUMNS)), hide_index=True,
-                   key="home_runs")
+if summary.runs.empty:
+    runs_col.caption("No training runs yet.")
+else:
+    runs_col.dataframe(readable(summary.runs.reindex(columns=RUN_COLUMNS)), hide_index=True,
+                       key="home_runs")

@@ -4,19 +4,32 @@ open the database, print results and turn an unfinished job into exit code 1."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from honeybee_core.config import get_settings
+from honeybee_core.cli import path_coercion
 from honeybee_core.store import Repository, open_database
+from honeybee_core.store.database import open_for_reading
 
+if TYPE_CHECKING:
+    from honeybee_core.auth import Actor
+    from honeybee_core.config import Settings
+
+path_coercion.install()  # --db and other plain paths without importing pydantic
 app = typer.Typer(
     help="HoneyBee Studio: MatSci-Instruct data, review and finetuning.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
+
+
+@app.callback()
+def _group() -> None:
+    # a callback keeps the app a group when `honeybee CMD` registered one command only
+    pass
 
 DbOption = Annotated[
     Path | None,
@@ -25,9 +38,34 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
+def get_settings() -> Settings:
+    """The settings; config loads pydantic, so only the commands that read settings import it."""
+    from honeybee_core.config import get_settings as settings
+
+    return settings()
+
+
+def cli_actor() -> Actor:
+    """Who the CLI acts as; auth loads argon2, so only the commands that write import it."""
+    from honeybee_core.auth import CLI_ACTOR
+
+    return CLI_ACTOR
+
+
+def db_file(db: Path | None) -> Path:
+    """--db, else the configured file."""
+    # HONEYBEE_DB outranks .env and the default in the settings, so it is read without them
+    return Path(db or os.environ.get("HONEYBEE_DB") or get_settings().db)
+
+
 def open_repo(db: Path | None) -> Repository:
     """The repository on --db, else the configured file; created and migrated on first use."""
-    return Repository(open_database(db or get_settings().db))
+    return Repository(open_database(db_file(db)))
+
+
+def read_repo(db: Path | None) -> Repository:
+    """open_repo for a command that only reads: an up-to-date file is opened read-only."""
+    return Repository(open_for_reading(db_file(db)))
 
 
 def emit(payload: dict[str, Any], as_json: bool, human: str) -> None:

@@ -6,8 +6,15 @@ from typing import Annotated
 
 import typer
 
-from honeybee_core.cli.common import DbOption, JsonOption, app, emit, open_repo
-from honeybee_core.config import get_settings
+from honeybee_core.cli.common import (
+    DbOption,
+    JsonOption,
+    app,
+    cli_actor,
+    emit,
+    get_settings,
+    open_repo,
+)
 
 
 @app.command()
@@ -60,7 +67,6 @@ def curate(
 ) -> None:
     """Freeze the selected items into a hashed Parquet snapshot for training."""
     from honeybee_core import curation
-    from honeybee_core.auth import CLI_ACTOR
     from honeybee_core.rules import parse_rule
 
     spec = curation.SnapshotSpec(rule or get_settings().filter_rule, require_approval,
@@ -72,6 +78,6 @@ def curate(
         emit({"rule": spec.rule, "description": sentence, "items": count}, as_json,
              f"{count} items pass {spec.rule}: {sentence}.")
         return
-    snap = curation.create_snapshot(repo, spec, CLI_ACTOR)
+    snap = curation.create_snapshot(repo, spec, cli_actor())
     emit(snap, as_json, f"Snapshot {snap['id']}: {snap['n_items']} items, sha256 "
          f"{snap['sha256'][:12]}…, {snap['path']}")

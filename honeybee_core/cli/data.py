@@ -8,8 +8,15 @@ from typing import Annotated
 
 import typer
 
-from honeybee_core import auth, transfer
-from honeybee_core.cli.common import DbOption, JsonOption, app, emit, open_repo
+from honeybee_core.cli.common import (
+    DbOption,
+    JsonOption,
+    app,
+    cli_actor,
+    emit,
+    open_repo,
+    read_repo,
+)
 
 
 @app.command()
@@ -24,7 +31,7 @@ def init(
     if demo:
         from honeybee_core.demo import seed_demo  # pulls in the pipeline; only when asked
 
-        seeded = seed_demo(repo, actor=auth.CLI_ACTOR)
+        seeded = seed_demo(repo, actor=cli_actor())
     note = f" Seeded the offline demo: {seeded}." if seeded else ""
     emit({"db": repo.db.path, "demo": seeded, **repo.stats()}, as_json,
          f"Database ready at {repo.db.path}.{note}")
@@ -41,8 +48,10 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import instruction triples (and verifier scores); a file with any bad record adds nothing."""
+    from honeybee_core import transfer
+
     result = transfer.import_file(open_repo(db), file, fmt, stage=stage, verifier=verifier,
-                                  actor=auth.CLI_ACTOR)
+                                  actor=cli_actor())
     emit(
         result.as_dict(), as_json,
         f"{result.records} records ({result.format}): {result.new_items} new items, "
@@ -65,7 +74,9 @@ def import_ratings(
 ) -> None:
     """Add expert ratings; an existing rating by someone else is never replaced without
     --replace, and a replaced rating keeps its history."""
-    result = transfer.import_ratings(open_repo(db), file, annotator=annotator, actor=auth.CLI_ACTOR,
+    from honeybee_core import transfer
+
+    result = transfer.import_ratings(open_repo(db), file, annotator=annotator, actor=cli_actor(),
                                 replace=replace, create_annotators=create_annotators)
     created = (f" Created accounts: {', '.join(result.new_annotators)}."
                if result.new_annotators else "")
@@ -89,15 +100,17 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Export everything, the approved items or a snapshot; never overwrites without --force."""
+    from honeybee_core import transfer
+
     result = transfer.export_items(open_repo(db), out, fmt, approved=approved, snapshot=snapshot,
-                              force=force, actor=auth.CLI_ACTOR)
+                              force=force, actor=cli_actor())
     emit(result.as_dict(), as_json, f"Wrote {result.items} items to {result.path}.")
 
 
 @app.command()
 def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Counts of items, scored, rated, approved and rejected, and items per stage."""
-    numbers = open_repo(db).stats()
+    numbers = read_repo(db).stats()
     human = "\n".join(
         f"{k}: {v}" for k, v in numbers.items() if k != "by_stage"
     ) + "\nby_stage: " + ", ".join(f"{s}={n}" for s, n in numbers["by_stage"].items())

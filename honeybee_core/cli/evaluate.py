@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from honeybee_core import auth
 from honeybee_core.cli.common import (
     ConcurrencyOption,
     DbOption,
@@ -15,12 +14,13 @@ from honeybee_core.cli.common import (
     ModelOption,
     ProviderOption,
     app,
+    cli_actor,
     emit,
     exit_unless_finished,
+    get_settings,
     open_repo,
     progress,
 )
-from honeybee_core.config import get_settings
 
 
 @app.command()
@@ -67,7 +67,7 @@ def evaluate(
         batch_size=batch_size,
         concurrency=concurrency or settings.concurrency)
     repo = open_repo(db)
-    outcome = run_evaluate(repo, params, actor=auth.CLI_ACTOR, on_progress=progress(as_json))
+    outcome = run_evaluate(repo, params, actor=cli_actor(), on_progress=progress(as_json))
     if outcome.note and not as_json:
         typer.echo(f"\nnote: {outcome.note}", err=True)
     emit(outcome.as_dict(), as_json,
@@ -113,7 +113,7 @@ def feedback(
         evaluator=grades_from, threshold=threshold, n=n, per_item=per_item, mode=mode,
         temperature=temperature, concurrency=concurrency or settings.concurrency)
     repo = open_repo(db)
-    outcome = run_feedback(repo, params, actor=auth.CLI_ACTOR, on_progress=progress(as_json))
+    outcome = run_feedback(repo, params, actor=cli_actor(), on_progress=progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.total} prompts, "
          f"{outcome.new_items} new items, {outcome.duplicates} near-duplicates, "
@@ -169,7 +169,7 @@ def loop(
     from honeybee_core.loop import OFFLINE_RULE, run_offline_loop
 
     report = run_offline_loop(open_repo(db), stages=stages, n_items=n_items, eval_n=eval_n,
-                              rule=rule or OFFLINE_RULE, actor=auth.CLI_ACTOR,
+                              rule=rule or OFFLINE_RULE, actor=cli_actor(),
                               log=None if as_json else lambda m: typer.echo(m, err=True))
     table = "\n".join(f"{r['model']:<40} {r['n']:>4} {r['accuracy']:>6} {r['completeness']:>6}"
                       f" {r['reasonableness']:>6} {r['mean']:>6}" for r in report["stage_table"])

@@ -9,9 +9,7 @@ from typing import Annotated
 
 import typer
 
-from honeybee_core import guidelines
-from honeybee_core.auth import CLI_ACTOR
-from honeybee_core.cli.common import DbOption, JsonOption, open_repo
+from honeybee_core.cli.common import DbOption, JsonOption, cli_actor, open_repo
 from honeybee_core.errors import InputError
 
 guideline_app = typer.Typer(
@@ -27,6 +25,8 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Print the guideline in force (Markdown), or an older version."""
+    from honeybee_core import guidelines
+
     repo = _repo(db)
     rule = guidelines.current(repo) if version is None else guidelines.version(repo, version)
     if as_json:
@@ -40,6 +40,8 @@ def show(
 @guideline_app.command("history")
 def history(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Every version, newest first, with who saved it, when, and how many ratings used it."""
+    from honeybee_core import guidelines
+
     frame = guidelines.history(_repo(db))
     records = json.loads(frame.to_json(orient="records", date_format="iso"))
     if as_json:
@@ -62,6 +64,8 @@ def set_guideline(
         body = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"Cannot read {file} ({exc}); give a UTF-8 Markdown file.") from None
-    saved = guidelines.save(_repo(db), CLI_ACTOR, body, note)
+    from honeybee_core import guidelines
+
+    saved = guidelines.save(_repo(db), cli_actor(), body, note)
     payload = {"version": saved.version, "saved_by": saved.saved_by, "note": saved.note}
     typer.echo(json.dumps(payload) if as_json else f"Saved {saved.label}.")

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from honeybee_core import auth
 from honeybee_core.cli.common import (
     BatchOption,
     ConcurrencyOption,
@@ -16,12 +15,13 @@ from honeybee_core.cli.common import (
     ModelOption,
     ProviderOption,
     app,
+    cli_actor,
     emit,
     exit_unless_finished,
+    get_settings,
     open_repo,
     progress,
 )
-from honeybee_core.config import get_settings
 
 
 @app.command()
@@ -57,7 +57,7 @@ def generate(
     )
     params.check()
     repo = open_repo(db)
-    outcome = jobs.run_generate(repo, params, actor=auth.CLI_ACTOR,
+    outcome = jobs.run_generate(repo, params, actor=cli_actor(),
                                 on_progress=progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.new_items} new items, "
@@ -88,7 +88,7 @@ def verify(
         limit=limit, concurrency=concurrency or settings.concurrency, batch=batch,
     )
     repo = open_repo(db)
-    outcome = jobs.run_verify(repo, params, actor=auth.CLI_ACTOR,
+    outcome = jobs.run_verify(repo, params, actor=cli_actor(),
                               on_progress=progress(as_json))
     emit(outcome.as_dict(), as_json,
          f"\nJob {outcome.job_id} {outcome.status}: {outcome.scored} items scored, "

@@ -11,8 +11,6 @@ from typing import Annotated, Any
 
 import typer
 
-from honeybee_core.matsci_nlp.splits import SplitSpec
-
 matsci_app = typer.Typer(
     help="MatSci-NLP on the released protocol: seven tasks, the paper's answers and scoring.",
     no_args_is_help=True)
@@ -86,7 +84,7 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Write the questions (and gold answers) of a split as JSONL for any model to answer."""
-    from honeybee_core.matsci_nlp import load, pick
+    from honeybee_core.matsci_nlp import SplitSpec, load, pick
     from honeybee_core.matsci_nlp.files import question_records, write_jsonl
 
     spec = SplitSpec(split, train_size, seed)
@@ -119,7 +117,7 @@ def score(
     as_json: JsonOption = False,
 ) -> None:
     """Score a model's answers: per task n, micro and macro F1 with 95 % bootstrap intervals."""
-    from honeybee_core.matsci_nlp import load, pick
+    from honeybee_core.matsci_nlp import SplitSpec, load, pick
     from honeybee_core.matsci_nlp import score as score_questions
     from honeybee_core.matsci_nlp.files import read_predictions, write_metrics
     from honeybee_core.matsci_nlp.run import metrics_record
@@ -176,6 +174,7 @@ def run(
     from honeybee_core.auth import CLI_ACTOR
     from honeybee_core.cli.common import json_file, open_repo
     from honeybee_core.matsci_nlp.run import RunParams, run_benchmark
+    from honeybee_core.matsci_nlp.splits import SplitSpec
 
     overrides = json_file(train_config) if train_config else {}
     overrides |= {k: v for k, v in {"max_steps": max_steps, "epochs": epochs}.items()

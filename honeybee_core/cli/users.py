@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from honeybee_core import auth
-from honeybee_core.cli.common import DbOption, JsonOption, emit, open_repo
+from honeybee_core.cli.common import DbOption, JsonOption, cli_actor, emit, open_repo
 from honeybee_core.errors import InputError
 
 users_app = typer.Typer(help="People and roles (reviewer, curator, admin); every change is "
@@ -36,7 +35,7 @@ def users_add(
     from honeybee_core import people
 
     password = _password(password_stdin)
-    created = people.add_or_update(open_repo(db), auth.CLI_ACTOR, name, role, password, email)
+    created = people.add_or_update(open_repo(db), cli_actor(), name, role, password, email)
     emit({"name": name.strip(), "role": role, "created": created,
           "password_set": password is not None}, as_json,
          f"{'Added' if created else 'Updated'} {name.strip()} ({role})"
@@ -46,6 +45,8 @@ def users_add(
 @users_app.command("list")
 def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List people with their roles and state (never their password hashes)."""
+    from honeybee_core import auth
+
     users = auth.list_users(open_repo(db))
     rows = [{"name": r.name, "role": r.role, "has_password": bool(r.has_password),
              "email": r.email, "active": bool(r.active), "ratings": int(r.ratings)}
@@ -65,7 +66,7 @@ def users_role(
     """Change a person's role (the last active admin stays an admin)."""
     from honeybee_core import people
 
-    changed = people.set_role(open_repo(db), auth.CLI_ACTOR, name, role)
+    changed = people.set_role(open_repo(db), cli_actor(), name, role)
     emit({"name": name, "role": role, "changed": changed}, as_json,
          f"{name} is now a {role}." if changed else f"{name} was a {role} already.")
 
@@ -83,7 +84,7 @@ def users_reset_password(
     if password is None:
         raise InputError("Give the new password on stdin with --password-stdin (never as an "
                          "argument, where other users could see it).")
-    people.reset_password(open_repo(db), auth.CLI_ACTOR, name, password)
+    people.reset_password(open_repo(db), cli_actor(), name, password)
     emit({"name": name, "password_set": True}, as_json, f"New password set for {name}.")
 
 
@@ -96,7 +97,7 @@ def users_deactivate(
     """Deactivate a person (they cannot sign in; their ratings stay theirs), or --undo."""
     from honeybee_core import people
 
-    changed = people.set_active(open_repo(db), auth.CLI_ACTOR, name, undo)
+    changed = people.set_active(open_repo(db), cli_actor(), name, undo)
     state = "active" if undo else "deactivated"
     emit({"name": name, "active": undo, "changed": changed}, as_json,
          f"{name} is {state}." if changed else f"{name} was {state} already.")

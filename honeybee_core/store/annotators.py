@@ -3,10 +3,13 @@ and how far each has rated. Sign-in details and roles are in store/people."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from honeybee_core.store.base import Tables
 from honeybee_core.store.database import Cursor
+
+if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+    import pandas as pd
 
 
 class AnnotatorTables(Tables):

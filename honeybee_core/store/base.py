@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from honeybee_core.store.database import Cursor, Database
+
+if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+    import pandas as pd
+    import pyarrow as pa
 
 _view_names = (f"incoming_{n}" for n in itertools.count())
 

@@ -60,7 +60,8 @@ def migrate(con: Cursor, migrations: list[Migration] | None = None) -> list[str]
     """Apply every migration whose name is not yet recorded in _migrations, in order, each in
     its own transaction; return the names applied."""
     known = MIGRATIONS if migrations is None else migrations
-    _check_not_newer(con, "the database", [m.name for m in known])
+    if _check_not_newer(con, "the database", [m.name for m in known]) >= {m.name for m in known}:
+        return []  # up to date: opening writes nothing
     con.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
@@ -93,24 +94,29 @@ def _tables(con: Cursor) -> set[str]:
     ).fetchall()}
 
 
-def _check_not_newer(con: Cursor, where: str, known: list[str]) -> None:
+def _check_not_newer(con: Cursor, where: str, known: list[str]) -> set[str]:
     """Refuse a database that records migrations this code does not have (a newer version wrote
-    it): writing to it with an older schema in mind could damage data the newer one relies on."""
+    it): writing to it with an older schema in mind could damage data the newer one relies on.
+    Returns the names recorded (only those of named files once the name index exists)."""
     if "_migrations" not in _tables(con):
-        return
+        return set()
     old_names = {old for _, old, _ in _UNNAMED}
-    unknown = [row[0] for row in con.execute("SELECT name FROM _migrations ORDER BY id").fetchall()
-               if row[0] not in known and row[0] not in old_names]
+    names = [row[0] for row in con.execute("SELECT name FROM _migrations ORDER BY id").fetchall()]
+    unknown = [name for name in names if name not in known and name not in old_names]
     if unknown:
         raise DatabaseFileError(
             f"{where} was written by a newer version of HoneyBee Studio (it has migration "
             f"{unknown[0]!r}, unknown here); upgrade honeybee-studio to open it, or point --db / "
             "HONEYBEE_DB at another file. Nothing was changed."
         )
+    indexed = con.execute("SELECT count(*) FROM duckdb_indexes()"
+                          " WHERE index_name = '_migrations_name'").fetchall()[0][0]
+    return set(names) if indexed else set()
 
 
-def _check_ours(con: Cursor, path: Path) -> None:
-    """A file with tables but no _migrations belongs to another program: leave it alone."""
+def _check_ours(con: Cursor, path: Path) -> set[str]:
+    """A file with tables but no _migrations belongs to another program: leave it alone.
+    Returns the migrations recorded (as _check_not_newer)."""
     tables = _tables(con)
     if tables and "_migrations" not in tables:
         shown = ", ".join(sorted(tables)[:3])
@@ -118,7 +124,7 @@ def _check_ours(con: Cursor, path: Path) -> None:
             f"{path} is a DuckDB database of another program (tables {shown}), not a HoneyBee "
             "database; nothing was changed. Point --db / HONEYBEE_DB at another file."
         )
-    _check_not_newer(con, str(path), [m.name for m in MIGRATIONS])
+    return _check_not_newer(con, str(path), [m.name for m in MIGRATIONS])
 
 
 _LOCK_PID = re.compile(r"PID (\d+)")
@@ -236,3 +242,27 @@ def open_database(
     if migrate_now and not read_only:
         migrate(con)
     return Database(con, str(path))
+
+
+def open_for_reading(path: str | Path) -> Database:
+    """An existing, up-to-date database opened read-only in one connection, taking no write lock
+    (for a command that only reads); a new, older, foreign or damaged file, or one this process
+    holds open already, goes through open_database (created, migrated or refused as there)."""
+    path = Path(path)
+    if str(path) == ":memory:" or not path.is_file():
+        return open_database(path)
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=_CONFIG)
+    except duckdb.Error:
+        return open_database(path)  # which says why in one sentence, or opens the held file
+    try:
+        current = _check_ours(con, path) >= {m.name for m in MIGRATIONS}
+    except duckdb.Error:
+        current = False
+    except BaseException:
+        con.close()
+        raise
+    if current:
+        return Database(con, str(path))
+    con.close()
+    return open_database(path)

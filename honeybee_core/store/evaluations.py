@@ -3,12 +3,13 @@ answers feedback starts from."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.store.base import Tables
 from honeybee_core.store.database import Cursor
+
+if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+    import pandas as pd
 
 NEWEST = "newest"  # grade reads: each run's newest graded weights (None: every weights)
 # Newest first: a run's final adapter, then its checkpoints and stopped adapters by step.

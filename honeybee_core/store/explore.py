@@ -3,13 +3,14 @@ DuckDB over instructions, verifier scores, ratings and decisions."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import ExploreQuery, ItemWhere
 from honeybee_core.store.base import Tables, registered
+
+if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+    import pandas as pd
+    import pyarrow as pa
 
 _SUMMARY_ITEM_COLUMNS = ("stage", "topic", "task_type", "source", "created_at")
 

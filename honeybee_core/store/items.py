@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.store.base import Tables, first_row, registered
 from honeybee_core.store.database import Cursor
+
+if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+    import pandas as pd
+    import pyarrow as pa
 
 ITEM_COLUMNS = [
     "id", "stage", "topic", "task_type", "instruction", "input", "output", "source", "generator",
@@ -142,6 +143,8 @@ class ItemTables(Tables):
 
     def insert_generated_rows(self, cur: Cursor, rows: list[dict[str, Any]]) -> int:
         """insert_generated in one statement (a group of a job's items); returns rows added."""
+        import pyarrow as pa
+
         cols = [*ITEM_COLUMNS, "job_id", "duplicate_of"]
         table = pa.Table.from_pydict({c: [row.get(c) for row in rows] for c in cols})
         with registered(cur, table) as view:
@@ -153,6 +156,8 @@ class ItemTables(Tables):
 
     def insert_verifier_score_rows(self, cur: Cursor, scores: list[dict[str, Any]]) -> None:
         """Insert job verifier scores (with raw_response) in one statement; repeats ignored."""
+        import pyarrow as pa
+
         cols = ["instruction_id", "verifier", "rubric_version", *SCORE_COLUMNS, "rationale",
                 "raw_response"]
         with registered(cur, pa.Table.from_pylist([{c: s.get(c) for c in cols}

@@ -3,12 +3,13 @@ of answered requests a re-run reads instead of calling again."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.store.base import Tables, registered
 from honeybee_core.store.database import Cursor
+
+if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+    import pyarrow as pa
 
 
 class LlmCallTables(Tables):
@@ -40,20 +41,27 @@ class LlmCallTables(Tables):
         "parsed", "ok", "error", "input_tokens", "output_tokens", "cost_usd", "latency_ms",
         "attempt", "batch", "job_id", "created_at",
     )
-    _LLM_CALL_SCHEMA = pa.schema(
-        [(c, pa.string()) for c in LLM_CALL_COLUMNS[:8]]
-        + [("ok", pa.bool_()), ("error", pa.string()), ("input_tokens", pa.int64()),
-           ("output_tokens", pa.int64()), ("cost_usd", pa.float64()),
-           ("latency_ms", pa.float64()), ("attempt", pa.int64()), ("batch", pa.bool_()),
-           ("job_id", pa.string()), ("created_at", pa.timestamp("us"))]
-    )
+
+    @staticmethod
+    def _llm_call_schema() -> pa.Schema:
+        import pyarrow as pa
+
+        return pa.schema(
+            [(c, pa.string()) for c in LlmCallTables.LLM_CALL_COLUMNS[:8]]
+            + [("ok", pa.bool_()), ("error", pa.string()), ("input_tokens", pa.int64()),
+               ("output_tokens", pa.int64()), ("cost_usd", pa.float64()),
+               ("latency_ms", pa.float64()), ("attempt", pa.int64()), ("batch", pa.bool_()),
+               ("job_id", pa.string()), ("created_at", pa.timestamp("us"))]
+        )
 
     def insert_llm_calls(self, cur: Cursor, calls: list[dict[str, Any]]) -> None:
         """Insert call records (dicts keyed by LLM_CALL_COLUMNS) inside the caller's transaction,
         in one statement; a record whose id is already stored is skipped (a spool folded twice)."""
+        import pyarrow as pa
+
         cols = self.LLM_CALL_COLUMNS
         table = pa.Table.from_pydict({c: [row.get(c) for row in calls] for c in cols},
-                                     schema=self._LLM_CALL_SCHEMA)
+                                     schema=self._llm_call_schema())
         with registered(cur, table) as view:
             cur.execute(
                 "INSERT INTO llm_calls (" + ", ".join(cols) + ") SELECT " + ", ".join(cols)

@@ -3,13 +3,14 @@ history; view current_decisions, the latest per item)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
 from honeybee_core.store.base import Tables, first_row, registered
 from honeybee_core.store.database import Cursor
+
+if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+    import pandas as pd
 
 
 class RatingTables(Tables):

@@ -6,13 +6,15 @@ ids crosses into Python and back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import DIMENSIONS, ExploreQuery, RuleScope
-from honeybee_core.rules import FilterRule
 from honeybee_core.store.base import Tables
 from honeybee_core.store.database import Cursor
 from honeybee_core.store.explore import explore_clauses, scored_items, summary_sql
+
+if TYPE_CHECKING:  # hints only: rules loads numpy
+    from honeybee_core.rules import FilterRule
 
 _INSERT_DECISIONS = (
     "INSERT INTO decisions (instruction_id, decision, decided_by, reason, rule)"

@@ -3,12 +3,13 @@ training_metrics)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from honeybee_core.store.base import Tables, first_row
 from honeybee_core.store.database import Cursor
+
+if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+    import pandas as pd
 
 
 class TrainingRunTables(Tables):
