@@ -52,8 +52,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import review_baseline as old  # noqa: E402
 
-from honeybee_core import audit, explore, review  # noqa: E402
-from honeybee_core import auth, sessions  # noqa: E402
+from honeybee_core import audit, auth, explore, review, sessions  # noqa: E402  # noqa: E402
 from honeybee_core.auth import Actor  # noqa: E402
 from honeybee_core.config import get_settings  # noqa: E402
 from honeybee_core.domain import SCORE_COLUMNS, ExploreQuery, ItemWhere  # noqa: E402

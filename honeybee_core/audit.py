@@ -13,8 +13,8 @@ from honeybee_core import memo
 from honeybee_core import stats as agreement
 from honeybee_core.audit_report import CELLS
 from honeybee_core.errors import InputError
-from honeybee_core.rules import parse_rule
 from honeybee_core.rated import rated_items
+from honeybee_core.rules import parse_rule
 from honeybee_core.store import Repository
 
 

@@ -81,7 +81,7 @@ class Rated:
                         before.setdefault(item, old)
             after = {item: self.items.get(item) for item in before}
             whole = None if known and before and len(before) <= 64 else self.table()
-        if whole is None:  # adjust by the changed items alone
+        if whole is None and known is not None:  # adjust by the changed items alone
             in_pool, skips = known[1], known[2]
             for item in repo.in_pool(where, sorted(before)):
                 old, new = before[item], after[item]

@@ -15,6 +15,7 @@ changed since the last look), so nobody else's ratings make it do more work.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -158,7 +159,7 @@ def queue(
     turns = HEAD_TURNS
     while True:
         head, n = memo.cached(repo.db, ("audit_head", seed, where, N_STRATA, turns, basis),
-                              lambda t=turns: repo.audit_head(seed, where, N_STRATA, t))
+                              functools.partial(repo.audit_head, seed, where, N_STRATA, turns))
         if head.num_rows == n or offset + limit > n - in_pool:
             # the whole order is at hand, or the page reaches the skipped items at its end
             order = head.append_column("pos", pa.array(range(n), pa.int64())) \

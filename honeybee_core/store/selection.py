@@ -1,7 +1,7 @@
-"""Items picked in bulk: by a filter rule (bulk decisions, curation, the home page's pass rate)
-(a bulk decision on the filtered table is ExploreQueries.decide_explored). Each selection is one SQL query,
-so a preview is a count(*), a bulk decision one INSERT ... SELECT into decisions, and no list of
-ids crosses into Python and back.
+"""Items picked in bulk by a filter rule (bulk decisions, curation, the home page's pass rate;
+a bulk decision on the filtered table is ExploreQueries.decide_explored). Each selection is one
+SQL query, so a preview is a count(*), a bulk decision one INSERT ... SELECT into decisions (and
+one UPDATE of the items' derived rows), and no list of ids crosses into Python and back.
 """
 
 from __future__ import annotations
