@@ -64,7 +64,10 @@ class ExploreQueries(SearchQueries):
             if limit is None:
                 found = cur.execute("SELECT s.no " + body + order, params).fetchnumpy()["no"]
                 return np.asarray(found, dtype=np.int64), len(found)
-            total = cur.execute("SELECT count(*) " + body, params).fetchall()[0][0]
+            if nos is not None and _only_search(query):
+                total = len(nos)  # every indexed item has its facts row: nothing to count
+            else:
+                total = cur.execute("SELECT count(*) " + body, params).fetchall()[0][0]
             found = cur.execute("SELECT s.no " + body + order + " LIMIT ?",
                                 [*params, limit]).fetchnumpy()["no"]
             return np.asarray(found, dtype=np.int64), int(total)
@@ -131,6 +134,12 @@ def _filtered(cur: Cursor, stack: contextlib.ExitStack, query: ExploreQuery,
         clauses.append("s.no IN (SELECT no FROM " + view + ")")
     return ("FROM (" + source + ") s" + (" WHERE " + " AND ".join(clauses) if clauses else ""),
             [*params, *more])
+
+
+def _only_search(query: ExploreQuery) -> bool:
+    """Whether query filters on nothing but its search text."""
+    return (query.where == ItemWhere() and not query.ranges and query.rated is None
+            and query.decision is None and query.ids is None)
 
 
 def explore_clauses(query: ExploreQuery, alias: str) -> tuple[list[str], list[Any]]:

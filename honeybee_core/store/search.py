@@ -74,27 +74,30 @@ class SearchQueries(Tables):
             " regexp_matches(lower(?), '" + _WORD + "$')", [text, text, text]).fetchall()[0]
         if not runs:
             return None
-        selects, params = [], []
-        for i, run in enumerate(runs):
-            where = _VOCAB_MATCH[(i == 0 and first, i == len(runs) - 1 and last)]
-            selects.append(f"SELECT {i} AS i, token_no FROM search_vocab WHERE {where}")
-            params.append(run)
-        matches = cur.execute(" UNION ALL ".join(selects), params).fetchall()
-        if {i for i, _ in matches} != set(range(len(runs))):
-            return np.empty(0, dtype=np.int64)  # some run is in no item at all
-        tokens = sorted({token for _, token in matches})
-        postings = ("(SELECT token_no, no FROM search_postings WHERE token_no = ANY(?)"
-                    " UNION ALL SELECT token_no, no FROM search_recent WHERE token_no = ANY(?))")
-        if len(runs) == 1:
-            nos = cur.execute("SELECT DISTINCT no FROM " + postings + " p ORDER BY no",
-                              [tokens, tokens]).fetchnumpy()["no"]
+        postings = ("(SELECT token_no, no FROM search_postings UNION ALL"
+                    " SELECT token_no, no FROM search_recent) p")
+        if len(runs) == 1:  # one statement: the vocabulary's matches never leave DuckDB
+            where = _VOCAB_MATCH[(bool(first), bool(last))]
+            found = cur.execute(
+                "SELECT p.no FROM " + postings + " WHERE p.token_no IN"
+                " (SELECT token_no FROM search_vocab WHERE " + where + ")",
+                [runs[0]]).fetchnumpy()["no"]
+            nos = np.unique(np.asarray(found, dtype=np.int64))  # sorted, each item once
         else:
+            selects, params = [], []
+            for i, run in enumerate(runs):
+                where = _VOCAB_MATCH[(i == 0 and first, i == len(runs) - 1 and last)]
+                selects.append(f"SELECT {i} AS i, token_no FROM search_vocab WHERE {where}")
+                params.append(run)
+            matches = cur.execute(" UNION ALL ".join(selects), params).fetchall()
+            if {i for i, _ in matches} != set(range(len(runs))):
+                return np.empty(0, dtype=np.int64)  # some run is in no item at all
             pairs = [[i for i, _ in matches], [t for _, t in matches]]
             nos = cur.execute(
-                "SELECT p.no FROM " + postings + " p JOIN (SELECT unnest(?::INTEGER[]) AS i,"
+                "SELECT p.no FROM " + postings + " JOIN (SELECT unnest(?::INTEGER[]) AS i,"
                 " unnest(?::INTEGER[]) AS token_no) m USING (token_no)"
                 " GROUP BY p.no HAVING count(DISTINCT m.i) = ? ORDER BY p.no",
-                [tokens, tokens, *pairs, len(runs)]).fetchnumpy()["no"]
+                [*pairs, len(runs)]).fetchnumpy()["no"]
         nos = np.asarray(nos, dtype=np.int64)
         if len(runs) == 1 and runs[0] == text.lower():
             return nos  # the whole text is one run: exact
