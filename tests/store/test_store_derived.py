@@ -8,6 +8,9 @@ import threading
 import pandas as pd
 import pytest
 
+from honeybee_core import explore, review
+from honeybee_core.auth import CLI_ACTOR
+from honeybee_core.domain import ExploreQuery, ItemWhere
 from honeybee_core.store import Repository, derived, open_database
 from tests.review_seed import items_frame, scores_frame
 
@@ -154,4 +157,21 @@ def test_concurrent_reviewers_rating_one_item_all_land(repo):
     assert not errors
     facts = {row[0]: row for row in snapshot(repo)["facts"]}
     assert sum(facts[f"item0000{n}"][12] for n in range(3)) == 8 * 3
+    assert snapshot(repo) == rebuilt(repo)
+
+
+def test_bulk_decisions_and_an_explore_selection_keep_the_derived_rows(repo):
+    items = items_frame(30)
+    with repo.db.transaction() as cur:
+        repo.insert_items(cur, items)
+        repo.insert_verifier_scores(cur, scores_frame(items["id"].tolist()))
+    plan = review.bulk_preview(repo, "mean>=0", "approve")
+    review.bulk_apply(repo, CLI_ACTOR, "mean>=0", "approve", expected=plan.n)
+    query = ExploreQuery(where=ItemWhere(stages=(2,)), search="explain")
+    shown = explore.explore(repo, query).total
+    assert explore.decide_selection(repo, CLI_ACTOR, query, "reject", expected=shown) == shown
+    decided = {row[0]: row[14] for row in snapshot(repo)["facts"]}
+    assert sum(d == "reject" for d in decided.values()) == shown > 0
+    assert sum(d == "approve" for d in decided.values()) == plan.n - shown
+    assert explore.explore(repo, ExploreQuery(decision="reject")).total == shown
     assert snapshot(repo) == rebuilt(repo)
