@@ -44,12 +44,14 @@ _EXPERT = ("count(*) FILTER (WHERE verdict IS DISTINCT FROM 'skip') AS n_ratings
 FAMILIES = ("items", "scores", "ratings", "decisions")
 _changes = dict.fromkeys(FAMILIES, 0)  # moves with every write to the family in this process
 _touched = threading.local()  # families this thread's open transaction wrote
+_counting = threading.Lock()  # several threads write: no count may be lost
 
 
 def changed(family: str) -> None:
     """Note that a family's data changed (the writers here call this, before their commit and
     again after it; a writer of these tables that bypasses the store must call it too)."""
-    _changes[family] += 1
+    with _counting:
+        _changes[family] += 1
     if not hasattr(_touched, "families"):
         _touched.families = set()
     _touched.families.add(family)
@@ -60,8 +62,9 @@ def change_counts() -> dict[str, int]:
 
 
 def _after_transaction() -> None:
-    for family in getattr(_touched, "families", ()):
-        _changes[family] += 1  # what was read before the commit is stale now
+    with _counting:
+        for family in getattr(_touched, "families", ()):
+            _changes[family] += 1  # what was read before the commit is stale now
     _touched.families = set()
 
 
