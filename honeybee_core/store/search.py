@@ -60,6 +60,18 @@ def item_rows(cur: Cursor, nos: list[int], columns: str, where: str = "",
     return out
 
 
+def _sorted_once(nos: np.ndarray) -> np.ndarray:
+    """Item numbers sorted, each once: a mark per number up to the largest (numbers run
+    1, 2, ... so this is linear; a sort of a common word's million postings is not)."""
+    import numpy as np
+
+    if not len(nos):
+        return nos
+    seen = np.zeros(int(nos.max()) + 1, dtype=bool)
+    seen[nos] = True
+    return np.flatnonzero(seen).astype(np.int64)
+
+
 class SearchQueries(Tables):
     """Numbers (item_facts.no) of the items whose text contains a search text."""
 
@@ -82,7 +94,7 @@ class SearchQueries(Tables):
                 "SELECT p.no FROM " + postings + " WHERE p.token_no IN"
                 " (SELECT token_no FROM search_vocab WHERE " + where + ")",
                 [runs[0]]).fetchnumpy()["no"]
-            nos = np.unique(np.asarray(found, dtype=np.int64))  # sorted, each item once
+            nos = _sorted_once(np.asarray(found, dtype=np.int64))
         else:
             selects, params = [], []
             for i, run in enumerate(runs):
