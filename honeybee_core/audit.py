@@ -13,6 +13,7 @@ from honeybee_core import memo
 from honeybee_core import stats as agreement
 from honeybee_core.audit_report import CELLS
 from honeybee_core.errors import InputError
+from honeybee_core.rated import rated_items
 from honeybee_core.rules import parse_rule
 from honeybee_core.store import Repository
 
@@ -86,10 +87,17 @@ def report_tables(result: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
 def reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:
     """One reviewer's running Spearman rho per dimension against the verifier (the Review
-    page's sidebar): estimate, 95 % Fisher CI and n, or why there is no estimate yet. Cached
-    until any score or rating changes, so moving through the queue does not recompute it."""
-    return memo.cached(repo.db, ("reviewer_rho", reviewer, repo.data_version()),
-                       lambda: _reviewer_agreement(repo, reviewer))
+    page's sidebar): estimate, 95 % Fisher CI and n (the ratings it was computed from), or why
+    there is no estimate yet. Kept until items, scores or this reviewer's own ratings change
+    (with many ratings, until 1 % more of them): others' ratings do not matter."""
+    versions = repo.versions()
+    rated = rated_items(repo, reviewer)
+    # after every own rating up to 500, then after each further 1 %: at 100,000 ratings one
+    # more moves rho by far less than its CI, and a recompute costs about a second
+    step = 1 if len(rated.items) < 500 else len(rated.items) // 100
+    key = ("reviewer_rho", reviewer, versions["items"], versions["scores"],
+           rated.version // step)
+    return memo.cached(repo.db, key, lambda: _reviewer_agreement(repo, reviewer))
 
 
 def _reviewer_agreement(repo: Repository, reviewer: str) -> pd.DataFrame:

@@ -1,9 +1,12 @@
 """Explore: the server-side paged item table, one item in full, bulk decisions on the filtered
 table, and the home summary.
 
-DuckDB filters, sorts and pages (LIMIT/OFFSET with bound parameters; sort columns from the
-whitelist in domain), so a rerun of the Explore page reads one page of rows, never the whole table.
-A bulk decision on the filtered table is one INSERT ... SELECT over the same filters.
+DuckDB filters and sorts item_facts (one row per item, kept current by every write; sort columns
+from the whitelist in domain) and the token index answers searches. The sorted order of a query
+is kept until what it depends on changes: items and verifier scores always, ratings only when it
+filters or sorts on them, decisions likewise. So other people's ratings do not make a page that
+sorts by accuracy sort again; a rerun reads one page of rows by number. A bulk decision on the
+filtered table is one INSERT ... SELECT over the same filters.
 """
 
 from __future__ import annotations
@@ -52,19 +55,46 @@ class ItemDetail:
 
 
 def item_summary(repo: Repository, verifier: str | None = None) -> pa.Table:
-    """Per-item scores, rating counts and decisions (cached until any of them changes)."""
-    return memo.cached(repo.db, ("item_summary", verifier, repo.data_version()),
-                       lambda: repo.item_summary(verifier))
+    """Per-item scores, rating counts and decisions: one row per item, as they are now."""
+    return repo.item_summary(verifier)
+
+
+def depends_on(query: ExploreQuery) -> tuple[str, ...]:
+    """The data families the order and membership of query's results follow from."""
+    families = ["items", "scores"]
+    if query.rated is not None or query.sort in ("n_ratings", "expert_mean"):
+        families.append("ratings")
+    if query.decision is not None or query.sort == "decision":
+        families.append("decisions")
+    return tuple(families)
 
 
 def explore(repo: Repository, query: ExploreQuery) -> ExplorePage:
     """One page of items matching query (checked when it was made), plus how many match. A page
     past the end (the filters narrowed since it was asked for) comes back as the last page."""
-    summary = item_summary(repo, query.where.verifier)
-    rows, total = repo.explore(summary, query)
-    if rows.empty and total and query.page > 0:
+    versions = repo.versions()
+    shape = (query.where, query.search.strip(), tuple(sorted(query.ranges.items())),
+             query.rated, query.decision, query.sort, query.descending, query.ids)
+    nos = None
+    if shape[1]:  # texts never change: a search holds until items are added
+        nos = memo.cached(repo.db, ("search", shape[1], query.where, versions["items"]),
+                          lambda: repo.query_nos(query))
+    families = depends_on(query)
+    end = query.offset + query.page_size
+    if nos is not None or "ratings" in families or "decisions" in families:
+        # a search (often a one-off) or an order that changes with every rating or decision:
+        # only the rows up to this page are sorted
+        order, total = repo.explore_order(query, nos, end)
+    else:
+        order, total = memo.cached(
+            repo.db, ("explore_order", shape, tuple(versions[f] for f in families)),
+            lambda: repo.explore_order(query, nos))
+    if end - query.page_size >= total and total and query.page > 0:
         query = dataclasses.replace(query, page=(total - 1) // query.page_size)
-        rows, total = repo.explore(summary, query)
+        end = query.offset + query.page_size
+        if len(order) < end:
+            order, total = repo.explore_order(query, nos, end)
+    rows = repo.explore_rows(order[query.offset:end].tolist(), query.where.verifier)
     return ExplorePage(rows, total, query.page, query.page_size)
 
 

@@ -7,10 +7,15 @@ is always stored for actor.name. Each write is committed before the call returns
 The queue is an audit sample, not import order: items are cut into equal-width bands of the
 verifier's mean score and served round-robin across the bands in a per-reviewer shuffled order,
 so agreement is measured across the whole score range rather than on the crowded 90-100 band.
+
+A page of the queue reads the head of that order (kept until items or verifier scores change;
+ratings never reorder it) and the reviewer's own ratings (kept in step by reading only the rows
+changed since the last look), so nobody else's ratings make it do more work.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,10 +30,12 @@ from honeybee_core.config import get_settings
 from honeybee_core.domain import DECISIONS, DIMENSIONS, VERDICTS, ItemWhere, RuleScope
 from honeybee_core.errors import InputError, NotFoundError
 from honeybee_core.limits import MAX_COMMENT  # typed and imported comments share it
+from honeybee_core.rated import rated_items
 from honeybee_core.rules import FilterRule, parse_rule
 from honeybee_core.store import Repository
 
 N_STRATA = 10
+HEAD_TURNS = 32  # the queue reads this many turns per band of the audit order, more if needed
 # The verifier's rubric, shown as help beside each score so experts rate on the same scale.
 RUBRIC: dict[str, str] = {
     "accuracy": "Accuracy: is the output correct against known materials-science facts "
@@ -116,15 +123,19 @@ class BulkPlan:
 
 def filter_options(repo: Repository) -> dict[str, list]:
     """Stages, topics, task types, sources and verifiers present, for filter widgets."""
-    return memo.cached(repo.db, ("filter_options", repo.data_version()[:4]), repo.filter_options)
+    versions = repo.versions()
+    return memo.cached(repo.db, ("filter_options", versions["items"], versions["scores"]),
+                       repo.filter_options)
 
 
 # -- the queue ----------------------------------------------------------------------------------
 def audit_order(repo: Repository, seed: str, where: ItemWhere | None = None) -> pa.Table:
-    """Every filtered item in stratified audit order for this seed (cached until data change)."""
+    """Every filtered item in stratified audit order for this seed (cached until items or
+    verifier scores change: ratings do not matter)."""
     where = where or ItemWhere()
-    version = repo.data_version()[:4]  # items and verifier scores only: ratings do not matter
-    return memo.cached(repo.db, ("audit_order", seed, where, N_STRATA, version),
+    versions = repo.versions()
+    return memo.cached(repo.db, ("audit_order", seed, where, N_STRATA, versions["items"],
+                                 versions["scores"]),
                        lambda: repo.review_order(seed, where, N_STRATA))
 
 
@@ -139,9 +150,30 @@ def queue(
     """
     if offset < 0 or limit < 1:
         raise InputError(f"Queue offset {offset} / limit {limit} must be >= 0 / >= 1.")
-    order = audit_order(repo, seed if seed is not None else actor.name, where)
-    rows, total, rated = repo.review_queue(actor.name, order, offset, limit)
-    return QueuePage(rows, total, offset, rated)
+    where = where or ItemWhere()
+    seed = seed if seed is not None else actor.name
+    versions = repo.versions()
+    basis = (versions["items"], versions["scores"])
+    rated = rated_items(repo, actor.name)
+    in_pool, skipped = rated.in_pool(repo, where, basis)
+    turns = HEAD_TURNS
+    while True:
+        head, n = memo.cached(repo.db, ("audit_head", seed, where, N_STRATA, turns, basis),
+                              functools.partial(repo.audit_head, seed, where, N_STRATA, turns))
+        if head.num_rows == n or offset + limit > n - in_pool:
+            # the whole order is at hand, or the page reaches the skipped items at its end
+            order = head.append_column("pos", pa.array(range(n), pa.int64())) \
+                if head.num_rows == n else audit_order(repo, seed, where)
+            rows, total, done = repo.review_queue(actor.name, order, offset, limit)
+            return QueuePage(rows, total, offset, done)
+        ids = head.column("id").to_pylist()
+        unrated = [k for k, item in enumerate(ids) if item not in rated.items]
+        if len(unrated) >= offset + limit:
+            rows = head.take(unrated[offset:offset + limit]).to_pandas()
+            rows["skipped"] = False
+            done = in_pool - skipped
+            return QueuePage(rows, n - done, offset, done)
+        turns *= 4
 
 
 def progress(repo: Repository, actor: Actor, where: ItemWhere | None = None) -> Progress:
@@ -261,8 +293,10 @@ def get_rating(repo: Repository, actor: Actor, item_id: str) -> Rating | None:
 
 
 def my_ratings(repo: Repository, actor: Actor, limit: int = 200) -> pd.DataFrame:
-    """The actor's own ratings, latest first, to reopen and edit."""
-    return repo.ratings_by(actor.name, limit)
+    """The actor's own ratings, latest first, to reopen and edit (kept until they change)."""
+    key = ("my_ratings", actor.name, limit, rated_items(repo, actor.name).version,
+           repo.versions()["items"])
+    return memo.cached(repo.db, key, lambda: repo.ratings_by(actor.name, limit))
 
 
 def compare_with_verifier(rating: Rating, verifier_scores: pd.DataFrame) -> pd.DataFrame:

@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from honeybee_core.store import Repository, open_database
+from tests.derived_check import derived_drift
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,8 +25,14 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def repo(db_path: Path) -> Repository:
     database = open_database(db_path)
-    yield Repository(database)
+    repository = Repository(database)
+    yield repository
+    try:
+        drift = derived_drift(repository)
+    except duckdb.ConnectionException:  # the test closed the database itself
+        return
     database.close()
+    assert not drift, f"derived tables out of step with their sources after the test: {drift}"
 
 
 def run_cli(*args: str, db: Path | None = None, stdin: str | None = None,

@@ -150,6 +150,10 @@ class Database:
         self._con = con
         self.path = path
         self._local = threading.local()
+        # One write transaction at a time in this process (DuckDB lets no other process write):
+        # writers also update the derived rows of the items they touch, and two transactions
+        # updating one row at once would make DuckDB abort one of them.
+        self._writing = threading.RLock()
 
     def cursor(self) -> Cursor:
         """A cursor for the calling thread (DuckDB connections are not shared across threads)."""
@@ -161,15 +165,21 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        """All-or-nothing: statements inside commit together or not at all."""
+        """All-or-nothing: statements inside commit together or not at all. Transactions of
+        this process run one after another; reads outside them never wait."""
+        from honeybee_core.store import derived  # it imports this module
+
         cur = self.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("COMMIT")
+        with self._writing:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                derived.forget_pending()
+                raise
+            cur.execute("COMMIT")
+            derived.settle_after_commit(cur)  # new items' rowids are final only now
 
     def close(self) -> None:
         self._con.close()
@@ -241,6 +251,9 @@ def open_database(
     con = _connect(path, read_only)
     if migrate_now and not read_only:
         migrate(con)
+        from honeybee_core.store.derived import ensure_derived  # it imports this module
+
+        ensure_derived(con)
     return Database(con, str(path))
 
 

@@ -1,22 +1,31 @@
-"""Item queries of the review queue and the explore table: filtered, ordered and paged in
-DuckDB over instructions, verifier scores, ratings and decisions."""
+"""Item queries of the explore table: filtered, ordered and paged in DuckDB over item_facts
+(one row per item with its scores, ratings and decision, kept by the writers; see derived.py),
+bulk decisions on the same filters, and the scored pool the filter rules read."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
-from honeybee_core.domain import ExploreQuery, ItemWhere
-from honeybee_core.store.base import Tables, registered
+from honeybee_core.domain import DIMENSIONS, ExploreQuery, ItemWhere
+from honeybee_core.store import derived
+from honeybee_core.store.base import registered
+from honeybee_core.store.database import Cursor
+from honeybee_core.store.search import SearchQueries, item_rows
 
-if TYPE_CHECKING:  # hints only: the frame libraries load where a method uses them
+if TYPE_CHECKING:  # hints only
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
-_SUMMARY_ITEM_COLUMNS = ("stage", "topic", "task_type", "source", "created_at")
+SUMMARY_COLUMNS = ("id", "stage", "topic", "task_type", "source", *DIMENSIONS, "verifier_mean",
+                   "n_ratings", "expert_mean", "decision", "created_at")
+PAGE_COLUMNS = ("id", "stage", "topic", "task_type", "source", "instruction", *DIMENSIONS,
+                "verifier_mean", "n_ratings", "expert_mean", "decision", "created_at")
 
 
-class ExploreQueries(Tables):
-    """The audit order and queue of review, the item summary and pages of explore."""
+class ExploreQueries(SearchQueries):
+    """Filter options, the item summary, pages of explore and bulk decisions on a query."""
 
     def filter_options(self) -> dict[str, list[Any]]:
         """Distinct stages, topics, task types, sources and verifiers, for filter widgets."""
@@ -25,139 +34,119 @@ class ExploreQueries(Tables):
         for key, column in (("stages", "stage"), ("topics", "topic"),
                             ("task_types", "task_type"), ("sources", "source")):
             out[key] = [r[0] for r in cur.execute(  # column names come from this fixed list
-                "SELECT DISTINCT " + column + " FROM instructions WHERE " + column
+                "SELECT DISTINCT " + column + " FROM item_facts WHERE " + column
                 + " IS NOT NULL ORDER BY 1").fetchall()]
         out["verifiers"] = [r[0] for r in cur.execute(
-            "SELECT DISTINCT verifier FROM verifier_scores ORDER BY 1").fetchall()]
+            "SELECT DISTINCT verifier FROM item_verifier_facts ORDER BY 1").fetchall()]
         return out
-
-    def review_order(self, seed: str, where: ItemWhere, n_strata: int) -> pa.Table:
-        """Every filtered item in audit order: id, stratum, verifier_mean, pos (0, 1, ...).
-
-        Strata are equal-width bands of the verifier's mean over the filtered items (unscored
-        items form one more band); a turn is an item's place in a per-seed shuffle of its band.
-        The order is by turn, then band: round-robin across the bands. It does not depend on
-        anyone's ratings, so rating an item never reorders the rest.
-        """
-        cte, params = scored_items(where)
-        return self.db.cursor().sql(  # .sql: Arrow straight from the result, no extra copy
-            cte + ", bounds AS (SELECT min(vmean) AS lo, max(vmean) AS hi FROM pool),"
-            " ranked AS (SELECT p.id, p.vmean, CASE WHEN p.vmean IS NULL THEN ?"
-            " WHEN b.hi = b.lo THEN 0 ELSE least(? - 1,"
-            " floor((p.vmean - b.lo) / (b.hi - b.lo) * ?))::INTEGER END AS stratum"
-            " FROM pool p, bounds b),"
-            " turns AS (SELECT id, stratum, vmean, row_number() OVER"
-            " (PARTITION BY stratum ORDER BY hash(id, ?), id) AS turn FROM ranked)"
-            " SELECT id, stratum, vmean AS verifier_mean,"
-            " (row_number() OVER (ORDER BY turn, stratum, id) - 1)::BIGINT AS pos FROM turns"
-            " ORDER BY pos",
-            params=[*params, n_strata, n_strata, n_strata, seed],
-        ).to_arrow_table()
-
-    def review_queue(
-        self, annotator: str, order: pa.Table, offset: int, limit: int
-    ) -> tuple[pd.DataFrame, int, int]:
-        """The annotator's queue over an audit order: rows (id, stratum, verifier_mean, skipped)
-        from offset, the queue length, and how many items of the order they have rated.
-
-        Unrated items keep the audit order; items they skipped follow, oldest skip first.
-        """
-        cur = self.db.cursor()
-        with registered(cur, order) as view:
-            rows = cur.execute(
-                "WITH mine AS (SELECT instruction_id, verdict, updated_at FROM expert_ratings"
-                " WHERE annotator = ?), joined AS (SELECT o.id, o.stratum, o.verifier_mean,"
-                " o.pos, m.verdict, m.updated_at, m.instruction_id IS NOT NULL AS has_rating"
-                " FROM " + view + " o LEFT JOIN mine m ON m.instruction_id = o.id),"
-                " queue AS (SELECT *, coalesce(verdict = 'skip', false) AS skipped FROM joined"
-                " WHERE NOT has_rating OR verdict = 'skip')"
-                " SELECT id, stratum, verifier_mean, skipped,"
-                " (SELECT count(*) FROM queue) AS total,"
-                " (SELECT count(*) FROM joined WHERE has_rating AND verdict IS DISTINCT FROM"
-                " 'skip') AS rated"
-                " FROM queue ORDER BY skipped, CASE WHEN skipped THEN updated_at END, pos"
-                " LIMIT ? OFFSET ?",
-                [annotator, limit, offset],
-            ).df()
-            if rows.empty:  # past the end, or nothing left: still report the counts
-                counts = cur.execute(
-                    "SELECT count(*) FILTER (WHERE m.instruction_id IS NULL OR m.verdict = 'skip'),"
-                    " count(m.instruction_id) FILTER (WHERE m.verdict IS DISTINCT FROM 'skip')"
-                    " FROM " + view + " o LEFT JOIN expert_ratings m"
-                    " ON m.instruction_id = o.id AND m.annotator = ?", [annotator],
-                ).fetchall()[0]
-                return rows.drop(columns=["total", "rated"]), int(counts[0]), int(counts[1])
-        return (rows.drop(columns=["total", "rated"]), int(rows["total"].iloc[0]),
-                int(rows["rated"].iloc[0]))
 
     def item_summary(self, verifier: str | None) -> pa.Table:
         """One row per item (only items the verifier scored, when one is named): the columns
-        the explore table filters and sorts on, with verifier, rating and decision aggregates."""
-        sql, params = summary_sql(verifier)
-        return self.db.cursor().sql(sql, params=params).to_arrow_table()
+        the explore table filters and sorts on, read from item_facts (kept current by writers)."""
+        source, params = facts_source(verifier)
+        return self.db.cursor().sql(
+            "SELECT " + ", ".join(SUMMARY_COLUMNS) + " FROM (" + source + ") ORDER BY no",
+            params=params).to_arrow_table()
 
-    def explore(self, summary: pa.Table, query: ExploreQuery) -> tuple[pd.DataFrame, int]:
-        """One page of the item table and the filtered total; DuckDB filters, sorts and pages
-        over the item summary (see item_summary), and fetches text for the page's rows only.
-        The sort name goes into SQL as it is: ExploreQuery checked it when it was made."""
-        clauses, params = explore_clauses(query, "s")
-        order = query.sort + (" DESC" if query.descending else " ASC") + " NULLS LAST, id"
-        limit, offset = query.page_size, query.offset
+    def explore_order(self, query: ExploreQuery, nos: np.ndarray | None,
+                      limit: int | None = None) -> tuple[np.ndarray, int]:
+        """Numbers (item_facts.no) of the items matching query's filters, in its sort order, and
+        how many match. nos: the search's matches (None: no search). With limit, only the
+        first limit of them (a top-N, cheaper than sorting all). Sort and range names go into
+        SQL as they are: ExploreQuery checked them when made."""
+        import numpy as np
+
         cur = self.db.cursor()
-        with registered(cur, summary) as view:
-            frame = cur.execute(
-                "WITH hits AS (SELECT s.* FROM " + view + " s"
-                + (" WHERE " + " AND ".join(clauses) if clauses else "") + "),"
-                " page AS (SELECT *, (SELECT count(*) FROM hits) AS total FROM hits"
-                " ORDER BY " + order + " LIMIT ? OFFSET ?)"
-                " SELECT page.id, page.stage, page.topic, page.task_type, page.source,"
-                " left(i.instruction, 200) AS instruction, page.accuracy, page.relevance,"
-                " page.completeness, page.reasonableness, page.verifier_mean, page.n_ratings,"
-                " page.expert_mean, page.decision, page.created_at, page.total"
-                " FROM page JOIN instructions i ON i.id = page.id ORDER BY " + order,
-                [*params, limit, offset],
-            ).df()
-            if frame.empty and offset > 0:
-                total = cur.execute(
-                    "SELECT count(*) FROM " + view + " s"
-                    + (" WHERE " + " AND ".join(clauses) if clauses else ""), params,
-                ).fetchall()[0][0]
-                return frame.drop(columns="total"), int(total)
-        return frame.drop(columns="total"), int(frame["total"].iloc[0]) if len(frame) else 0
+        with contextlib.ExitStack() as stack:
+            body, params = _filtered(cur, stack, query, nos)
+            order = (" ORDER BY s." + query.sort + (" DESC" if query.descending else " ASC")
+                     + " NULLS LAST, s.id")
+            if limit is None:
+                found = cur.execute("SELECT s.no " + body + order, params).fetchnumpy()["no"]
+                return np.asarray(found, dtype=np.int64), len(found)
+            if nos is not None and _only_search(query):
+                total = len(nos)  # every indexed item has its facts row: nothing to count
+            else:
+                total = cur.execute("SELECT count(*) " + body, params).fetchall()[0][0]
+            found = cur.execute("SELECT s.no " + body + order + " LIMIT ?",
+                                [*params, limit]).fetchnumpy()["no"]
+            return np.asarray(found, dtype=np.int64), int(total)
+
+    def explore_rows(self, nos: list[int], verifier: str | None) -> pd.DataFrame:
+        """The explore table's rows of these items, in this order, with the start of their
+        instruction (items fetched by number and rowid: nothing else is read)."""
+        import pandas as pd
+
+        source, params = facts_source(verifier)
+        cur = self.db.cursor()
+        frame = cur.execute(
+            "SELECT no, " + ", ".join(c for c in PAGE_COLUMNS if c != "instruction")
+            + " FROM (" + source + ") s WHERE no = ANY(?)", [*params, nos]).df()
+        starts = dict(item_rows(cur, nos, "left(i.instruction, 200)")) if nos else {}
+        frame.insert(6, "instruction", frame["no"].map(starts))
+        where = {no: k for k, no in enumerate(nos)}
+        frame = frame.iloc[sorted(range(len(frame)), key=lambda k: where[frame["no"].iat[k]])]
+        return pd.DataFrame(frame.drop(columns="no").reset_index(drop=True))
+
+    def explore(self, query: ExploreQuery) -> tuple[pd.DataFrame, int]:
+        """One page of the item table and the filtered total (uncached: explore.explore keeps
+        the sorted order of a query until what it depends on changes)."""
+        nos = self.query_nos(query)
+        page, total = self.explore_order(query, nos, query.offset + query.page_size)
+        return self.explore_rows(page[query.offset:].tolist(), query.where.verifier), total
+
+    def query_nos(self, query: ExploreQuery) -> np.ndarray | None:
+        """Numbers of the items whose text contains the query's search text (None: no search)."""
+        text = query.search.strip()
+        if not text:
+            return None
+        found = self.search_nos(text)
+        if found is not None:
+            return found
+        clauses, params = item_clauses(query.where, "i")
+        return self.scan_nos(text, clauses, params)
+
+    def decide_explored(self, cur: Cursor, query: ExploreQuery, decision: str, by: str,
+                        reason: str | None) -> int:
+        """Record decision on every item the explore query matches (all its pages): one
+        INSERT ... SELECT over the same filters the table shows, in cur's transaction. Returns
+        how many items it decided."""
+        nos = self.query_nos(query)
+        last = derived.last_decision(cur)
+        with contextlib.ExitStack() as stack:
+            body, params = _filtered(cur, stack, query, nos)
+            n = int(cur.execute(
+                "INSERT INTO decisions (instruction_id, decision, decided_by, reason, rule)"
+                " SELECT s.id, ?, ?, ?, NULL " + body,
+                [decision, by, reason, *params]).fetchall()[0][0])
+        derived.refresh_decisions_since(cur, last)
+        return n
 
 
-def summary_sql(verifier: str | None) -> tuple[str, list[Any]]:
-    """The item summary (see item_summary) as one SELECT, and its parameters."""
-    cte, params = scored_items(ItemWhere(verifier=verifier), extra=_SUMMARY_ITEM_COLUMNS)
-    return (
-        cte + ", er AS (SELECT instruction_id, count(*) AS n_ratings,"
-        " avg((accuracy + relevance + completeness + reasonableness) / 4) AS expert_mean"
-        " FROM expert_ratings WHERE verdict IS DISTINCT FROM 'skip' GROUP BY instruction_id)"
-        " SELECT p.id, p.stage, p.topic, p.task_type, p.source, p.accuracy, p.relevance,"
-        " p.completeness, p.reasonableness, p.vmean AS verifier_mean,"
-        " coalesce(er.n_ratings, 0) AS n_ratings, er.expert_mean,"
-        " coalesce(d.decision, 'undecided') AS decision, p.created_at"
-        " FROM pool p LEFT JOIN er ON er.instruction_id = p.id"
-        " LEFT JOIN current_decisions d ON d.instruction_id = p.id",
-        params,
-    )
+def _filtered(cur: Cursor, stack: contextlib.ExitStack, query: ExploreQuery,
+              nos: np.ndarray | None) -> tuple[str, list[Any]]:
+    """`FROM (item facts) s WHERE ...` for everything query filters on, and its parameters;
+    nos (the search's matches) registered as a view for as long as stack lives."""
+    source, params = facts_source(query.where.verifier)
+    clauses, more = explore_clauses(query, "s")
+    if nos is not None:
+        view = stack.enter_context(registered(cur, _no_table(nos)))
+        clauses.append("s.no IN (SELECT no FROM " + view + ")")
+    return ("FROM (" + source + ") s" + (" WHERE " + " AND ".join(clauses) if clauses else ""),
+            [*params, *more])
+
+
+def _only_search(query: ExploreQuery) -> bool:
+    """Whether query filters on nothing but its search text."""
+    return (query.where == ItemWhere() and not query.ranges and query.rated is None
+            and query.decision is None and query.ids is None)
 
 
 def explore_clauses(query: ExploreQuery, alias: str) -> tuple[list[str], list[Any]]:
-    """SQL conditions (and parameters) on the item summary, aliased alias, for everything the
-    query filters on except the verifier (the summary is built for it). Sort and range names go
-    into SQL as they are: ExploreQuery checked them when it was made."""
-    where, search = query.where, query.search.strip() or None
-    clauses, params = item_clauses(where, alias)
-    if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        # the item filters again inside, so DuckDB reads only their rows' text
-        inner, inner_params = item_clauses(where, "i")
-        inner.append("(" + " OR ".join(f"i.{c} ILIKE ? ESCAPE '\\'"
-                                       for c in ("instruction", "input", "output")) + ")")
-        clauses.append(f"{alias}.id IN (SELECT i.id FROM instructions i WHERE "
-                       + " AND ".join(inner) + ")")
-        params += [*inner_params, *[pattern + "%"] * 3]
+    """SQL conditions (and parameters) on item facts, aliased alias, for everything the query
+    filters on except the verifier (the source is built for it) and the search text (the token
+    index answers that). Range names go into SQL as they are: ExploreQuery checked them."""
+    clauses, params = item_clauses(query.where, alias)
     for column, (low, high) in query.ranges.items():
         clauses.append(f"{alias}.{column} BETWEEN ? AND ?")  # names from RANGE_COLUMNS
         params += [low, high]
@@ -214,3 +203,21 @@ def scored_items(
         + (" WHERE " + " AND ".join(clauses) if clauses else "") + ")"
     )
     return sql, [where.verifier, where.verifier, *params]
+
+
+def facts_source(verifier: str | None) -> tuple[str, list[Any]]:
+    """SELECT of item_facts with the scores of every verifier, or of the one named (then only
+    the items it scored)."""
+    if verifier is None:
+        return "SELECT * FROM item_facts", []
+    scores = ", ".join("v." + c for c in (*DIMENSIONS, "verifier_mean"))
+    return ("SELECT f.id, f.no, f.stage, f.topic, f.task_type, f.source, f.created_at, "
+            + scores + ", f.n_ratings, f.expert_mean, f.decision FROM item_facts f"
+            " JOIN item_verifier_facts v ON v.instruction_id = f.id AND v.verifier = ?",
+            [verifier])
+
+
+def _no_table(nos: np.ndarray) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({"no": pa.array(nos, pa.int64())})

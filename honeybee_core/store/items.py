@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
+from honeybee_core.store import derived
 from honeybee_core.store.base import Tables, first_row, registered
 from honeybee_core.store.database import Cursor
 
@@ -39,6 +40,7 @@ class ItemTables(Tables):
                 " prompt_version, parent_id FROM " + view + " ON CONFLICT (id) DO NOTHING"
             )
             after = cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0]
+        derived.refresh_new_items(cur)
         return int(after - before)
 
     def insert_verifier_scores(self, cur: Cursor, scores: pd.DataFrame | pa.Table) -> int:
@@ -53,6 +55,9 @@ class ItemTables(Tables):
                 + " ON CONFLICT DO NOTHING"
             )
             after = cur.execute("SELECT count(*) FROM verifier_scores").fetchall()[0][0]
+            ids = [r[0] for r in cur.execute(
+                "SELECT DISTINCT instruction_id FROM " + view).fetchall()]
+        derived.refresh_scores(cur, ids)
         return int(after - before)
 
     def select_items(self, selection: str = "all", snapshot_id: str | None = None) -> pd.DataFrame:
@@ -152,6 +157,7 @@ class ItemTables(Tables):
                 "INSERT INTO instructions (" + ", ".join(cols) + ") SELECT " + ", ".join(cols)
                 + " FROM " + view + " ON CONFLICT (id) DO NOTHING"
             ).fetchall()
+        derived.refresh_new_items(cur)
         return int(added[0][0]) if added else 0
 
     def insert_verifier_score_rows(self, cur: Cursor, scores: list[dict[str, Any]]) -> None:
@@ -166,6 +172,7 @@ class ItemTables(Tables):
                 "INSERT INTO verifier_scores (" + ", ".join(cols) + ") SELECT " + ", ".join(cols)
                 + " FROM " + view + " ON CONFLICT DO NOTHING"
             ).fetchall()
+        derived.refresh_scores(cur, [s["instruction_id"] for s in scores])
 
     def job_item_counts(self, job_ids: list[str]) -> dict[str, tuple[int, int]]:
         """job id -> (new items, near-duplicates flagged) written by each of these jobs."""

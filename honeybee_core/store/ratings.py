@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from honeybee_core.domain import SCORE_COLUMNS
+from honeybee_core.store import derived
 from honeybee_core.store.base import Tables, first_row, registered
 from honeybee_core.store.database import Cursor
 
@@ -36,6 +37,8 @@ class RatingTables(Tables):
                 " blind = excluded.blind, guideline_version = NULL,"  # imported: unknown
                 " updated_at = now()::TIMESTAMP"
             ).fetchall()
+        derived.refresh_ratings(cur, ratings["instruction_id"].tolist(),
+                                ratings["annotator"].tolist())
         return len(ratings) - int(existing), int(existing)
 
     def expert_ratings(self) -> pd.DataFrame:
@@ -69,6 +72,7 @@ class RatingTables(Tables):
             " guideline_version = excluded.guideline_version, updated_at = now()::TIMESTAMP",
             [item_id, annotator, *values],
         ).fetchall()
+        derived.refresh_ratings(cur, [item_id], [annotator])
 
     def ratings_by(self, annotator: str, limit: int) -> pd.DataFrame:
         """The annotator's ratings, latest first, with the start of each instruction."""
@@ -140,7 +144,8 @@ class RatingTables(Tables):
             "INSERT INTO decisions (instruction_id, decision, decided_by, reason, rule)"
             " SELECT unnest(?::VARCHAR[]), ?, ?, ?, ?",
             [ids, decision, by, reason, rule],
-        )
+        ).fetchall()
+        derived.refresh_decisions(cur, ids)
         return len(ids)
 
     def item_decisions(self, item_id: str) -> pd.DataFrame:

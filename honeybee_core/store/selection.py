@@ -1,17 +1,18 @@
-"""Items picked in bulk: by a filter rule (bulk decisions, curation, the home page's pass rate)
-or by an explore query (a bulk decision on the filtered table). Each selection is one SQL query,
-so a preview is a count(*), a bulk decision one INSERT ... SELECT into decisions, and no list of
-ids crosses into Python and back.
+"""Items picked in bulk by a filter rule (bulk decisions, curation, the home page's pass rate;
+a bulk decision on the filtered table is ExploreQueries.decide_explored). Each selection is one
+SQL query, so a preview is a count(*), a bulk decision one INSERT ... SELECT into decisions (and
+one UPDATE of the items' derived rows), and no list of ids crosses into Python and back.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from honeybee_core.domain import DIMENSIONS, ExploreQuery, RuleScope
+from honeybee_core.domain import DIMENSIONS, RuleScope
+from honeybee_core.store import derived
 from honeybee_core.store.base import Tables
 from honeybee_core.store.database import Cursor
-from honeybee_core.store.explore import explore_clauses, scored_items, summary_sql
+from honeybee_core.store.explore import scored_items
 
 if TYPE_CHECKING:  # hints only: rules loads numpy
     from honeybee_core.rules import FilterRule
@@ -23,7 +24,7 @@ _INSERT_DECISIONS = (
 
 
 class SelectionQueries(Tables):
-    """Count, list or decide on the items a rule or an explore query picks."""
+    """Count, list or decide on the items a rule picks."""
 
     def rule_counts(self, rule: FilterRule, scope: RuleScope,
                     cur: Cursor | None = None) -> tuple[int, int]:
@@ -48,19 +49,11 @@ class SelectionQueries(Tables):
         """Record decision on every item the rule picks, the rule on each: one statement, in
         cur's transaction. Returns how many items it decided."""
         sql, params = _rule_picks(rule, scope)
-        return _written(cur.execute(_INSERT_DECISIONS + "(" + sql + ")",
-                                    [decision, by, reason, str(rule), *params]))
-
-    def decide_explored(self, cur: Cursor, query: ExploreQuery, decision: str, by: str,
-                        reason: str | None) -> int:
-        """Record decision on every item the explore query matches (all its pages): one
-        statement, in cur's transaction. Returns how many items it decided."""
-        sql, params = summary_sql(query.where.verifier)
-        clauses, more = explore_clauses(query, "s")
-        return _written(cur.execute(
-            _INSERT_DECISIONS + "(" + sql + ") s"
-            + (" WHERE " + " AND ".join(clauses) if clauses else ""),
-            [decision, by, reason, None, *params, *more]))
+        last = derived.last_decision(cur)
+        n = _written(cur.execute(_INSERT_DECISIONS + "(" + sql + ")",
+                                 [decision, by, reason, str(rule), *params]))
+        derived.refresh_decisions_since(cur, last)
+        return n
 
 
 def _written(cur: Cursor) -> int:

@@ -62,7 +62,7 @@ def test_explore_search_matches_text_literally(repo, needle):
     items["instruction"] = [t.replace("\x00", "") for t in HOSTILE]
     with repo.db.transaction() as cur:
         repo.insert_items(cur, items)
-    page, total = repo.explore(repo.item_summary(None), ExploreQuery(search=needle))
+    page, total = repo.explore(ExploreQuery(search=needle))
     text = items["instruction"] + "\n" + items["input"] + "\n" + items["output"]
     expected = sorted(items["id"][text.str.lower().str.contains(needle.lower(), regex=False)])
     assert sorted(page["id"]) == expected and total == len(expected) >= 1

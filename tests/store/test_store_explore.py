@@ -71,15 +71,15 @@ def test_item_summary_and_an_explore_page(filled):
     assert by_id["item00003"]["n_ratings"] == 1 and by_id["item00003"]["expert_mean"] == 75.0
     assert by_id["item00004"]["decision"] == "reject"
     assert by_id["item00005"]["decision"] == "undecided"
-    page, total = filled.explore(summary, ExploreQuery(where=ItemWhere(stages=(1,)),
+    page, total = filled.explore(ExploreQuery(where=ItemWhere(stages=(1,)),
                                                        sort="id", page_size=4))
     assert total == 10 and page["id"].tolist() == ["item00000", "item00003", "item00006",
                                                    "item00009"]
-    page, total = filled.explore(summary, ExploreQuery(rated=True))
+    page, total = filled.explore(ExploreQuery(rated=True))
     assert (total, page["id"].tolist()) == (1, ["item00003"])
-    page, total = filled.explore(summary, ExploreQuery(decision="reject"))
+    page, total = filled.explore(ExploreQuery(decision="reject"))
     assert page["id"].tolist() == ["item00004"]
-    page, total = filled.explore(summary, ExploreQuery(sort="id", page=9, page_size=10))
+    page, total = filled.explore(ExploreQuery(sort="id", page=9, page_size=10))
     assert page.empty and total == 30
 
 
