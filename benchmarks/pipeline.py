@@ -19,6 +19,7 @@ all). Prints one JSON object. The SDK modules are imported before timing (a runn
 them); everything else a job does is inside the timing.
 
     .venv/bin/python benchmarks/pipeline.py [--items 1000] [--concurrency 64 256] [--repeats 3]
+        [--busy-cores 1]   # a busy loop holding one core throughout
 """
 
 from __future__ import annotations
@@ -230,6 +231,12 @@ def run_verify_job(base: str, n: int, concurrency: int) -> float:
     return todo / seconds
 
 
+def spin() -> None:
+    """A busy loop holding one core, as another program on a shared machine would."""
+    while True:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
@@ -242,6 +249,8 @@ def main() -> None:
     parser.add_argument("--peer-venv", type=Path, default=DEFAULT_PEER_VENV)
     parser.add_argument("--no-peer", action="store_true", help="skip distilabel")
     parser.add_argument("--paper-workers", type=int, default=4)
+    parser.add_argument("--busy-cores", type=int, default=0,
+                        help="busy loops holding this many cores for the whole run")
     args = parser.parse_args()
     transports = args.transports.split(",")
 
@@ -252,6 +261,9 @@ def main() -> None:
     server.start()
     port = parent.recv()
     base = f"http://127.0.0.1:{port}"
+    spinners = [ctx.Process(target=spin, daemon=True) for _ in range(args.busy_cores)]
+    for proc in spinners:
+        proc.start()
     try:
         rows = [compare(base, python, args.items, c, args.latency, transports, args.repeats)
                 for c in args.concurrency]
@@ -259,8 +271,9 @@ def main() -> None:
         paper = run_paper(base, args.items, args.paper_workers)
         raw = asyncio.run(run_raw(port, args.items, args.concurrency[0]))
     finally:
-        server.terminate()
-        server.join(5)
+        for proc in [server, *spinners]:
+            proc.terminate()
+            proc.join(5)
 
     def versus_keepalive(name: str) -> list[float] | None:
         if name not in transports or "keepalive" not in transports:
@@ -283,6 +296,7 @@ def main() -> None:
             "fraction_of_bare_sockets": round(verify / raw, 3),
         },
         "cpu_count": os.cpu_count(),
+        "busy_cores": args.busy_cores,
         "loadavg_1m_after": round(os.getloadavg()[0], 2),
         "sdk": f"openai {openai.__version__}",
     }, indent=2))
