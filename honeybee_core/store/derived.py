@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+from honeybee_core.domain import DIMENSIONS
 from honeybee_core.store.database import Cursor
 
 # A list this short is refreshed item by item through the indexes; longer ones in one join.
@@ -26,7 +27,7 @@ RECENT_LIMIT = 2_000_000
 # Past this many sorted runs the whole posting table is sorted again (lookups read one place).
 MAX_RUNS = 8
 
-_SCORES = ("accuracy", "relevance", "completeness", "reasonableness")
+_SCORES = DIMENSIONS
 
 
 def _vmean(term: str) -> str:
