@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+MISSING = "–"  # a missing number, date or text on a page (Streamlit would show "None")
 _PAST = {"approve": "approved", "reject": "rejected", "flag": "flagged", "skip": "skipped"}
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 # Column names whose words are not just the snake_case split.
@@ -48,14 +49,14 @@ def p_value(p: float | None) -> str:
 def number(value: float | None, digits: int = 2) -> str:
     """A fixed-point number, or an en dash when there is none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return MISSING
     return f"{value:.{digits}f}"
 
 
 def interval(low: float | None, high: float | None, digits: int = 2) -> str:
     """'0.41 to 0.77', or an en dash when either end is missing."""
     if low is None or high is None or any(math.isnan(v) for v in (low, high)):
-        return "–"
+        return MISSING
     return f"{low:.{digits}f} to {high:.{digits}f}"
 
 
@@ -68,6 +69,15 @@ def header(column: str) -> str:
 
 
 def readable(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The frame with its column headers in words (names first, then HEADERS, then split)."""
+    """The frame with its column headers in words (names first, then HEADERS, then split) and
+    missing dates and texts as a dash; dates to the minute."""
     names = names or {}
-    return frame.rename(columns={c: names.get(c) or header(str(c)) for c in frame.columns})
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = values.dt.strftime("%Y-%m-%d %H:%M").fillna(MISSING)
+        elif (values.dtype == object or pd.api.types.is_string_dtype(values)) \
+                and values.isna().any():
+            out[column] = values.astype(object).where(values.notna(), MISSING)
+    return out.rename(columns={c: names.get(c) or header(str(c)) for c in out.columns})

@@ -34,3 +34,11 @@ def test_headers_in_words():
     frame = readable(pd.DataFrame(columns=["id", "last_active", "rated"]), {"rated": "Rated items"})
     assert list(frame.columns) == ["ID", "Last active", "Rated items"]
     assert not any("_" in c for c in frame.columns)
+
+
+def test_tables_show_a_dash_for_missing_dates_and_texts_and_dates_to_the_minute():
+    frame = readable(pd.DataFrame({
+        "last_active": pd.to_datetime(["2026-11-29 19:20:39.123", None]),
+        "email": ["ada@lab.org", None], "rated": [3, 0]}))
+    assert list(frame["Last active"]) == ["2026-11-29 19:20", "–"]
+    assert list(frame["Email"]) == ["ada@lab.org", "–"] and list(frame["Rated"]) == [3, 0]
