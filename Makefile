@@ -37,6 +37,8 @@ bench: install
 	$(PY) benchmarks/train.py
 	$(PY) benchmarks/matsci_nlp.py
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/threads.py
+	$(PY) benchmarks/evaluate.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -14,6 +14,7 @@ inside a transaction DuckDB gives new rows provisional rowids).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 
@@ -28,6 +29,7 @@ RECENT_LIMIT = 2_000_000
 MAX_RUNS = 8
 
 _SCORES = DIMENSIONS
+log = logging.getLogger(__name__)
 
 
 def _vmean(term: str) -> str:
@@ -323,6 +325,10 @@ def ensure_derived(cur: Cursor) -> bool:
     """Rebuild the derived tables when they do not match the items; True when it did."""
     if in_step(cur):
         return False
+    items = cur.execute("SELECT count(*) FROM instructions").fetchall()[0][0]
+    if items:  # a database from before these tables, or one changed behind the store's back
+        log.warning("Building Explore's tables and the search index for %s items, once; at a "
+                    "million items this takes minutes.", f"{items:,}")
     cur.execute("BEGIN TRANSACTION")
     try:
         rebuild(cur)

@@ -108,7 +108,7 @@ def test_item_rows_hold_the_committed_rowids(repo):
     assert max(rid for _, rid in pairs) < derived.PROVISIONAL
 
 
-def test_a_database_out_of_step_is_rebuilt_when_opened(db_path):
+def test_a_database_out_of_step_is_rebuilt_when_opened(db_path, caplog):
     database = open_database(db_path)
     repo = Repository(database)
     with database.transaction() as cur:
@@ -119,8 +119,10 @@ def test_a_database_out_of_step_is_rebuilt_when_opened(db_path):
         cur.execute("DELETE FROM item_facts WHERE id = 'item00007'")
         cur.execute("DELETE FROM item_rows WHERE no > 15")
     database.close()
-    reopened = open_database(db_path)
+    with caplog.at_level("WARNING", logger=derived.__name__):
+        reopened = open_database(db_path)
     assert snapshot(Repository(reopened)) == expected
+    assert "search index for 20 items, once" in caplog.text  # a long first open is announced
     reopened.close()
 
 
