@@ -143,6 +143,18 @@ def test_killed_run_is_marked_failed_with_log_tail(env):
     assert "killed or crashed" in failed["error"]
 
 
+def killed_after_a_checkpoint(repo, settings) -> dict:
+    """A run killed (no clean stop, so no final adapter) once it has checkpoints, seen failed."""
+    snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR,
+                                    settings)
+    run = runs.launch_run(repo, snap["id"], CLI_ACTOR, settings=settings,
+                          overrides={**FAST, "max_steps": 2000})
+    _observe(repo, run["id"], lambda r: r["step"] >= 9)
+    os.killpg(run["pid"], signal.SIGKILL)
+    _observe(repo, run["id"], lambda r: r["status"] == "failed", timeout=30)
+    return run
+
+
 def _observe(repo, run_id, until, timeout=240):
     """(status, phase, step, max_steps) each time it changes, until until(run) holds."""
     from honeybee_core import run_report
@@ -203,13 +215,7 @@ def test_a_killed_run_is_evaluated_from_its_last_checkpoint_and_says_so(env):
     from honeybee_core.pipeline.evaluation_job import EvaluateParams, run_evaluate
 
     repo, settings = env
-    snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR,
-                                    settings)
-    run = runs.launch_run(repo, snap["id"], CLI_ACTOR, settings=settings,
-                          overrides={**FAST, "max_steps": 2000})
-    _observe(repo, run["id"], lambda r: r["step"] >= 9)
-    os.killpg(run["pid"], signal.SIGKILL)  # no clean stop: no final adapter is written
-    _observe(repo, run["id"], lambda r: r["status"] == "failed", timeout=30)
+    run = killed_after_a_checkpoint(repo, settings)
     folder = Path(run["out_dir"])
     assert not (folder / "adapter").exists()
     label = run_report.evaluable_runs(repo)[run["id"]]

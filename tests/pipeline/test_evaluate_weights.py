@@ -4,27 +4,24 @@ and real student inference on the tiny model."""
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 
-from honeybee_core import curation, stage_table
+from honeybee_core import stage_table
 from honeybee_core import training_runs as runs
 from honeybee_core.auth import CLI_ACTOR
 from honeybee_core.pipeline.evaluation_job import EvaluateParams, run_evaluate
 from honeybee_core.pipeline.feedback import FeedbackParams, run_feedback
-from tests.core.test_training_runs import FAST, _observe, demo_source, env  # noqa: F401
+from tests.core.test_training_runs import (  # noqa: F401
+    _observe,
+    demo_source,
+    env,
+    killed_after_a_checkpoint,
+)
 
 
 def test_a_checkpoint_then_the_final_adapter_are_graded_and_the_final_is_read(env):  # noqa: F811
     repo, settings = env
-    snap = curation.create_snapshot(repo, curation.SnapshotSpec("mean>=60"), CLI_ACTOR,
-                                    settings)
-    run = runs.launch_run(repo, snap["id"], CLI_ACTOR, settings=settings,
-                          overrides={**FAST, "max_steps": 2000})
-    _observe(repo, run["id"], lambda r: r["step"] >= 9)
-    os.killpg(run["pid"], signal.SIGKILL)  # no final adapter: only its checkpoints
-    _observe(repo, run["id"], lambda r: r["status"] == "failed", timeout=30)
+    run = killed_after_a_checkpoint(repo, settings)  # no final adapter: only its checkpoints
     params = EvaluateParams(run=run["id"], n=3, include_base=False, max_new_tokens=8)
     early = run_evaluate(repo, params, settings=settings, actor=CLI_ACTOR)
     ckpt = early.weights_label
