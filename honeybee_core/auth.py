@@ -243,6 +243,11 @@ def list_users(repo: Repository) -> pd.DataFrame:
     return repo.people()
 
 
+def active_names(repo: Repository) -> list[str]:
+    """The names the local sign-in form offers: everyone not deactivated."""
+    return repo.active_names()
+
+
 def sign_in(repo: Repository, mode: str, name: str, password: str | None = None,
             address: str | None = None, now: Any = None) -> Actor:
     """Sign in under HONEYBEE_AUTH mode "none" or "password" (see `signin`)."""

@@ -52,7 +52,7 @@ def _password_form() -> tuple[str, str | None]:
 def _local_form() -> tuple[str, str | None]:
     st.caption("Local mode (HONEYBEE_AUTH=none): the first person becomes the admin, later "
                "new names become reviewers.")
-    picked = st.selectbox("Who are you?", auth.list_users(repo()).query("active")["name"].tolist(),
+    picked = st.selectbox("Who are you?", auth.active_names(repo()),
                           index=None, key="hb_pick", placeholder="Pick your name")
     typed = st.text_input("New name", key="hb_new_name",
                           placeholder="…or type a new name (you are added as a reviewer)")

@@ -51,6 +51,13 @@ class PeopleTables(Tables):
             " a.created_at FROM annotators a ORDER BY lower(a.name)"
         ).df()
 
+    def active_names(self) -> list[str]:
+        """Names of the people who may sign in (no ratings count: this runs on every rerun of
+        the sign-in form)."""
+        return [name for (name,) in self.db.cursor().execute(
+            "SELECT name FROM annotators WHERE coalesce(active, TRUE) ORDER BY lower(name)"
+        ).fetchall()]
+
     def count_active_admins(self, cur: Cursor) -> int:
         return int(cur.execute(
             "SELECT count(*) FROM annotators WHERE role = 'admin' AND coalesce(active, TRUE)"

@@ -164,6 +164,14 @@ def test_sessions_last_until_expiry_or_sign_out(repo):
     assert sessions.end(repo, token, now=T0 + HOUR) is False
 
 
+def test_the_local_sign_in_form_offers_only_active_people(repo):
+    boss = add_user(repo, "boss", "admin")
+    people.add_person(repo, boss, "cora", "reviewer")
+    people.add_person(repo, boss, "Abe", "reviewer")
+    people.set_active(repo, boss, "cora", False)
+    assert auth.active_names(repo) == ["Abe", "boss"]
+
+
 def test_deactivating_or_a_new_password_ends_sessions(repo):
     erin = add_user(repo, "erin", "reviewer", "erin-password")
     tokens = [sessions.redeem(repo, sessions.start(repo, erin, "password", HOUR))
